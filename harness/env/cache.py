@@ -1,0 +1,44 @@
+"""Where build outputs live between runs.
+
+Everything expensive (the SpacetimeDB binary, the Debian root filesystem, cargo's
+target directory) is kept outside the repository so that a fresh clone, as CI makes
+for every run, reuses it. `STDB_HARNESS_CACHE` moves the whole cache.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SPACETIMEDB_VERSION = "1.2.0"
+
+
+def cache_root() -> Path:
+    """The cache directory, created on first use."""
+    root = Path(os.environ.get("STDB_HARNESS_CACHE", Path.home() / ".cache" / "stdb-harness"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def spacetimedb_binary() -> Path:
+    """The `cargo install --root` result for the pinned server version."""
+    return (
+        cache_root() / f"spacetimedb-{SPACETIMEDB_VERSION}" / "bin" / "spacetimedb-standalone"
+    )
+
+
+def logs_dir() -> Path:
+    """Full logs of long build steps; the console shows only progress lines."""
+    path = cache_root() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def module_target_dir() -> Path:
+    """Cargo's target directory for wasm modules, shared by every clone."""
+    return cache_root() / "cargo-target" / "module"
+
+
+def repo_root() -> Path:
+    """The checkout this harness runs from (docker/ and projectors/ live there)."""
+    return Path(__file__).resolve().parents[2]

@@ -1,0 +1,88 @@
+"""Remove what the harness started: on normal exit, on Ctrl-C, on SIGTERM, on demand.
+
+With Ryuk disabled nothing else will. A sweep selects by label (see labels.py) and
+removes containers first (with their anonymous volumes), then networks, then
+labelled volumes, because a network cannot be removed while a container uses it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import signal
+import sys
+from dataclasses import dataclass, field
+from types import FrameType
+
+import docker
+from docker.errors import APIError, NotFound
+
+from harness.env.labels import HARNESS_LABEL, RUN_ID, RUN_LABEL
+
+
+@dataclass
+class SweepResult:
+    """What a sweep removed, so `env down` can say it and tests can assert it."""
+
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    def total(self) -> int:
+        return len(self.containers) + len(self.networks) + len(self.volumes)
+
+
+def sweep(client: docker.DockerClient, only_this_run: bool = False) -> SweepResult:
+    """Remove every labelled container, network and volume (or only this run's)."""
+    selector = f"{RUN_LABEL}={RUN_ID}" if only_this_run else HARNESS_LABEL
+    filters = {"label": selector}
+    result = SweepResult()
+    for container in client.containers.list(all=True, filters=filters):
+        try:
+            container.remove(force=True, v=True)
+            result.containers.append(container.name)
+        except NotFound:
+            pass
+    for network in client.networks.list(filters=filters):
+        try:
+            network.remove()
+            result.networks.append(network.name)
+        except (NotFound, APIError):
+            pass
+    for volume in client.volumes.list(filters=filters):
+        try:
+            volume.remove(force=True)
+            result.volumes.append(volume.name)
+        except (NotFound, APIError):
+            pass
+    return result
+
+
+_installed = False
+
+
+def install_cleanup(client: docker.DockerClient) -> None:
+    """Sweep this run's resources at exit and on SIGINT/SIGTERM (idempotent).
+
+    A signal handler turns the signal into an orderly exit (status 130/143) after the
+    sweep, so a Ctrl-C during a long test run leaves no container behind.
+    """
+    global _installed  # noqa: PLW0603 - one process-wide registration is the point
+    if _installed:
+        return
+    _installed = True
+    atexit.register(_sweep_quietly, client)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        _sweep_quietly(client)
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def _sweep_quietly(client: docker.DockerClient) -> None:
+    try:
+        sweep(client, only_this_run=True)
+    except Exception as exc:  # cleanup must not mask the real exit reason
+        print(f"[stdb-harness] cleanup failed: {exc}; run `stdb-harness env down`",
+              file=sys.stderr)

@@ -1,0 +1,83 @@
+"""The SpacetimeDB server image: a host-compiled binary copied onto the base image.
+
+`cargo install` compiles SpacetimeDB 1.2.0 (the newest server on the crate registry)
+into the cache once; `--target-dir` in the cache lets an interrupted compile resume
+instead of starting over. The image build itself copies files only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import docker
+from docker.errors import BuildError, ImageNotFound
+
+from harness.env.base_image import HARNESS_LABEL, ensure_base_image
+from harness.env.cache import (
+    SPACETIMEDB_VERSION,
+    cache_root,
+    logs_dir,
+    repo_root,
+    spacetimedb_binary,
+)
+from harness.env.progress import run_logged, say
+from harness.env.recipe import files_digest
+from harness.errors import BuildFailed
+
+IMAGE_REPOSITORY = "stdb-harness/spacetimedb"
+
+
+def ensure_spacetimedb_binary() -> Path:
+    """Compile the pinned server with cargo unless the cache already holds it."""
+    binary = spacetimedb_binary()
+    if binary.exists():
+        say(f"spacetimedb {SPACETIMEDB_VERSION} binary: present")
+        return binary
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise BuildFailed("cargo is not installed", "install a Rust toolchain (rustup)")
+    run_logged(
+        f"spacetimedb {SPACETIMEDB_VERSION}: cargo install (about 30-40 min cold on 2 cores)",
+        [cargo, "install", "spacetimedb-standalone", "--version", SPACETIMEDB_VERSION, "--locked",
+         "--root", str(binary.parent.parent),
+         "--target-dir", str(cache_root() / "cargo-target" / "spacetimedb")],
+        logs_dir() / "spacetimedb-build.log",
+        env={**os.environ, "CARGO_TERM_COLOR": "never"},
+    )
+    return binary
+
+
+def _context_files() -> list[Path]:
+    folder = repo_root() / "docker" / "spacetimedb"
+    return [folder / "Dockerfile", folder / "start-spacetimedb"]
+
+
+def ensure_spacetimedb_image(client: docker.DockerClient) -> str:
+    """Build the server image if its recipe (base, binary, Dockerfile) changed."""
+    base = ensure_base_image(client)
+    binary = ensure_spacetimedb_binary()
+    recipe = files_digest([*_context_files(), binary], extra=[base])
+    tag = f"{IMAGE_REPOSITORY}:{SPACETIMEDB_VERSION}-{recipe}"
+    try:
+        client.images.get(tag)
+        say(f"spacetimedb image {tag}: present")
+        return tag
+    except ImageNotFound:
+        pass
+    say(f"spacetimedb image {tag}: building")
+    with tempfile.TemporaryDirectory(prefix="stdb-image-") as context:
+        for source in _context_files():
+            shutil.copy2(source, Path(context) / source.name)
+        shutil.copy2(binary, Path(context) / binary.name)
+        try:
+            client.images.build(
+                path=context, tag=tag, buildargs={"BASE_IMAGE": base}, rm=True,
+                labels={HARNESS_LABEL: "spacetimedb"},
+            )
+        except BuildError as exc:
+            raise BuildFailed(f"building {tag} failed: {exc.msg}",
+                              "check docker/spacetimedb/Dockerfile") from exc
+    return tag
