@@ -1,0 +1,74 @@
+"""The reference module's tables: names, primary keys and column order (§3, §4).
+
+CONTRACT.md speaks in these names, and a target adapter maps another module's names onto
+them, so they belong to the contract rather than to any one implementation: the oracle builds
+its rows from them, adapters and snapshots of a real module read them. The publisher
+identity table is left out on purpose: it holds an identity that differs between two correct
+databases (a rebuild, G2), so it is not part of any snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    """One table: its name, its primary key column and its columns in declaration order."""
+
+    name: str
+    primary_key: str
+    columns: tuple[str, ...]
+
+
+SYNC_EVENT = TableSchema(
+    "sync_event",
+    "idempotency_key",
+    (
+        "idempotency_key",
+        "stream_id",
+        "seq",
+        "kind",
+        "payload_json",
+        "payload_hash",
+        "published_at_ms",
+    ),
+)
+STREAM_HEAD = TableSchema("stream_head", "stream_id", ("stream_id", "head_seq", "oldest_seq"))
+STREAM_CHECKPOINT = TableSchema(
+    "stream_checkpoint",
+    "checkpoint_key",
+    ("checkpoint_key", "client_identity", "stream_id", "last_applied_seq"),
+)
+RUN_SUMMARY = TableSchema(
+    "run_summary",
+    "run_id",
+    (
+        "run_id",
+        "owner",
+        "status",
+        "steps",
+        "tokens_total",
+        "outcome",
+        "ignored_events",
+        "last_seq",
+    ),
+)
+WORKER_STATUS = TableSchema(
+    "worker_status",
+    "worker_id",
+    ("worker_id", "status", "region", "sessions", "heartbeats", "ignored_events", "last_seq"),
+)
+
+REFERENCE_TABLES: Mapping[str, TableSchema] = MappingProxyType(
+    {
+        table.name: table
+        for table in (SYNC_EVENT, STREAM_HEAD, STREAM_CHECKPOINT, RUN_SUMMARY, WORKER_STATUS)
+    }
+)
+
+PRIMARY_KEYS: Mapping[str, str] = MappingProxyType(
+    {name: table.primary_key for name, table in REFERENCE_TABLES.items()}
+)

@@ -1,0 +1,55 @@
+"""What a reducer call's answer means for the event: acknowledged, refused for good, or
+worth another try (B3).
+
+The module refuses an event with status 530 and an error text whose first word says why
+(M1). Four words mean that sending the same event again can never succeed, so it is
+dead-lettered instead of retried forever. Any other failure may pass: no answer, a 5xx, a
+530 with another text (a trap or panic, say), 408 and 429. Other 4xx answers (bad
+arguments, no such database or reducer, bad credentials) mean the server rejected the
+request itself; the same request would be rejected again, so they are permanent too, with
+the status in the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from harness.contract.error_texts import IDEMPOTENCY_CONFLICT, UNAUTHORIZED
+from stub.runtime.spacetime_client import CallAnswer
+
+REDUCER_FAILED = 530
+PERMANENT_ERRORS = frozenset(
+    {"sequence_conflict", IDEMPOTENCY_CONFLICT, "invalid_event", UNAUTHORIZED}
+)
+_RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+
+
+class Verdict(Enum):
+    ACKNOWLEDGED = "acknowledged"
+    PERMANENT = "permanent"
+    TRANSIENT = "transient"
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """A verdict and, for a failure, the reason to report (the module's text verbatim)."""
+
+    verdict: Verdict
+    reason: str = ""
+
+
+def classify(answer: CallAnswer) -> Classified:
+    """The verdict on one `apply_event` answer."""
+    status, text = answer.status, answer.text.strip()
+    if status is None:
+        return Classified(Verdict.TRANSIENT, f"no answer: {text}")
+    if 200 <= status < 300:
+        return Classified(Verdict.ACKNOWLEDGED)
+    if status == REDUCER_FAILED:
+        words = text.split(maxsplit=1)
+        permanent = bool(words) and words[0] in PERMANENT_ERRORS
+        return Classified(Verdict.PERMANENT if permanent else Verdict.TRANSIENT, text)
+    if 400 <= status < 500 and status not in _RETRYABLE_CLIENT_ERRORS:
+        return Classified(Verdict.PERMANENT, f"http {status}: {text}")
+    return Classified(Verdict.TRANSIENT, f"http {status}: {text}")

@@ -1,0 +1,21 @@
+"""How patiently the publisher delivers: call timeout and retry backoff.
+
+Bounded exponential backoff (B3): a stream whose module is down retries quickly at first and
+then at most every `backoff_max_s`, so it neither hammers a recovering server nor waits long
+after it is back. Tests shrink these numbers to stay fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherSettings:
+    backoff_initial_s: float = 0.05
+    backoff_max_s: float = 2.0
+    call_timeout_s: float = 10.0
+
+    def retry_delay(self, failures: int) -> float:
+        """The pause after the `failures`-th consecutive transient failure (1, 2, ...)."""
+        return min(self.backoff_initial_s * 2.0 ** min(failures - 1, 32), self.backoff_max_s)

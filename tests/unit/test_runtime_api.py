@@ -1,0 +1,266 @@
+"""The runtime's HTTP API, served in-process: formats, routes and error answers."""
+
+# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
+# ruff: noqa: N802
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from harness.contract.streams import stream_of
+from stub.proto import runtime_pb2 as pb
+from stub.runtime.server import MAX_BODY_BYTES, running
+from stub.runtime.service import RuntimeService
+from tests.unit.test_runtime_support import (
+    DATABASE,
+    NOTE,
+    PUBLISHER_TOKEN,
+    RUN,
+    FakeSpacetime,
+    Runtimes,
+    fake,  # noqa: F401 - a fixture
+    runtimes,  # noqa: F401 - a fixture
+    wait_for,
+)
+
+PROTOBUF = "application/x-protobuf"
+NOTE_BODY = {"topic": NOTE, "kind": "note", "payload_json": '{"text":"hi"}'}
+
+
+@pytest.fixture
+def service(runtimes: Runtimes) -> RuntimeService:
+    return runtimes.start()
+
+
+@pytest.fixture
+def api(service: RuntimeService) -> Iterator[str]:
+    with running(service) as base_url:
+        yield base_url
+
+
+def _error(response: requests.Response) -> dict[str, Any]:
+    assert response.headers["Content-Type"] == "application/json"
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"code", "message"} and error["message"]
+    return error
+
+
+def test_append_in_json_answers_the_journaled_event(api: str) -> None:
+    response = requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    event = response.json()["event"]
+    assert {k: event[k] for k in ("topic", "seq", "kind", "payload_json", "stream_id")} == {
+        "topic": NOTE,
+        "seq": 1,
+        "kind": "note",
+        "payload_json": '{"text":"hi"}',
+        "stream_id": stream_of(NOTE),
+    }
+    assert event["idempotency_key"] == f"topic:{NOTE}:seq:1"
+    assert event["payload_hash"].startswith("sha256:")
+
+
+def test_append_in_protobuf_answers_in_protobuf(api: str) -> None:
+    request = pb.AppendRequest(
+        topic=RUN, kind="run.step", payload_json='{"tokens": 2}', published_at_ms=1234
+    )
+    response = requests.post(
+        f"{api}/v1/events",
+        data=request.SerializeToString(),
+        headers={"Content-Type": PROTOBUF},
+        timeout=5,
+    )
+    assert (response.status_code, response.headers["Content-Type"]) == (200, PROTOBUF)
+    answer = pb.AppendResponse.FromString(response.content)
+    assert (answer.event.seq, answer.event.published_at_ms) == (1, 1234)
+    assert answer.event.payload_json == '{"tokens":2}'
+
+
+def test_accept_header_chooses_the_answer_format(api: str) -> None:
+    response = requests.post(
+        f"{api}/v1/events", json=NOTE_BODY, headers={"Accept": PROTOBUF}, timeout=5
+    )
+    assert pb.AppendResponse.FromString(response.content).event.topic == NOTE
+
+
+def test_E2_append_carrying_a_seq_is_refused_in_json(api: str, service: RuntimeService) -> None:
+    response = requests.post(f"{api}/v1/events", json={**NOTE_BODY, "seq": 7}, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, "seq_not_allowed")
+    assert service.read_journal(NOTE, 0, 10).head_seq == 0
+
+
+def test_E2_append_carrying_a_seq_is_refused_in_protobuf(
+    api: str, service: RuntimeService
+) -> None:
+    event = pb.Event(topic=NOTE, seq=7, kind="note", payload_json='{"text":"hi"}')
+    response = requests.post(
+        f"{api}/v1/events",
+        data=event.SerializeToString(),
+        headers={"Content-Type": PROTOBUF},
+        timeout=5,
+    )
+    assert (response.status_code, _error(response)["code"]) == (400, "seq_not_allowed")
+    assert service.read_journal(NOTE, 0, 10).head_seq == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({**NOTE_BODY, "topic": "two words"}, "invalid_topic"),
+        ({**NOTE_BODY, "kind": "run.step"}, "unknown_kind"),
+        ({**NOTE_BODY, "payload_json": "{"}, "invalid_json"),
+        ({**NOTE_BODY, "payload_json": "[]"}, "payload_not_object"),
+        ({**NOTE_BODY, "payload_json": '{"text": 1}'}, "invalid_payload"),
+        ({**NOTE_BODY, "payload_json": json.dumps({"text": "x" * 70_000})}, "payload_too_large"),
+        ({**NOTE_BODY, "published_at_ms": 10**15}, "invalid_published_at"),
+        ({**NOTE_BODY, "color": "red"}, "invalid_request"),
+        ({**NOTE_BODY, "published_at_ms": -1}, "invalid_request"),
+    ],
+)
+def test_E1_refusals_name_their_problem(
+    api: str, service: RuntimeService, body: dict[str, Any], code: str
+) -> None:
+    response = requests.post(f"{api}/v1/events", json=body, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, code)
+    assert service.status().streams == ()
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [(b"{not json", "application/json"), (b"[1]", "application/json"), (b"\xff\xff", PROTOBUF)],
+)
+def test_malformed_bodies_are_invalid_requests(api: str, data: bytes, content_type: str) -> None:
+    response = requests.post(
+        f"{api}/v1/events", data=data, headers={"Content-Type": content_type}, timeout=5
+    )
+    assert (response.status_code, _error(response)["code"]) == (400, "invalid_request")
+
+
+def test_unknown_route_and_wrong_method(api: str) -> None:
+    missing = requests.get(f"{api}/v1/nothing", timeout=5)
+    assert (missing.status_code, _error(missing)["code"]) == (404, "not_found")
+    wrong = requests.get(f"{api}/v1/events", timeout=5)
+    assert (wrong.status_code, _error(wrong)["code"]) == (405, "method_not_allowed")
+
+
+def test_oversized_body_is_refused(api: str) -> None:
+    response = requests.post(f"{api}/v1/events", data=b"x" * (MAX_BODY_BYTES + 1), timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (413, "request_too_large")
+
+
+def test_E3_journal_route_pages_through_a_topic(api: str) -> None:
+    appended = [
+        requests.post(f"{api}/v1/events", json={**NOTE_BODY, "payload_json": f'{{"text":"{i}"}}'},
+                      timeout=5).json()["event"]
+        for i in range(3)
+    ]  # fmt: skip
+    page = requests.get(
+        f"{api}/v1/journal", params={"topic": NOTE, "after_seq": 1, "limit": 1}, timeout=5
+    ).json()
+    assert (page["topic"], page["stream_id"], page["head_seq"]) == (NOTE, stream_of(NOTE), 3)
+    assert page["events"] == [appended[1]]
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "invalid_request"),
+        ({"topic": "a b"}, "invalid_topic"),
+        ({"topic": NOTE, "after_seq": "-1"}, "invalid_request"),
+        ({"topic": NOTE, "limit": "many"}, "invalid_request"),
+        ({"topic": NOTE, "cursor": "1"}, "invalid_request"),
+    ],
+)
+def test_bad_journal_queries_are_refused(api: str, params: dict[str, str], code: str) -> None:
+    response = requests.get(f"{api}/v1/journal", params=params, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, code)
+
+
+def test_status_faults_and_wait(api: str) -> None:
+    requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5)
+    stream_id = stream_of(NOTE)
+    status = requests.post(
+        f"{api}/v1/faults", json={"stream_id": stream_id, "pause": True, "duplicate_next": 2},
+        timeout=5,
+    ).json()  # fmt: skip
+    [stream] = status["streams"]
+    assert (stream["stream_id"], stream["paused"], stream["outbox_depth"]) == (stream_id, True, 1)
+    assert status["pending_stream_faults"][stream_id]["duplicate_next"] == 2
+    assert status["quiescent"] is True
+    assert requests.get(f"{api}/v1/status", timeout=5).json() == status
+    waited = requests.post(f"{api}/v1/wait", params={"timeout_s": "1"}, timeout=5).json()
+    assert (waited["quiescent"], waited["status"]) == (True, status)
+    requests.post(f"{api}/v1/faults", json={"resume": True}, timeout=5)
+    # No target: the event cannot be delivered, so waiting times out and says so.
+    waited = requests.post(f"{api}/v1/wait", params={"timeout_s": "0.05"}, timeout=5).json()
+    assert waited["quiescent"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"stream_id": "not a stream"}, "invalid_stream_id"),
+        ({"pause": True, "resume": True}, "invalid_request"),
+        ({"crash_next": 1}, "invalid_request"),
+    ],
+)
+def test_bad_fault_requests_are_refused(api: str, body: dict[str, Any], code: str) -> None:
+    response = requests.post(f"{api}/v1/faults", json=body, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, code)
+
+
+def test_bad_wait_timeout_is_refused(api: str) -> None:
+    response = requests.post(f"{api}/v1/wait", params={"timeout_s": "forever"}, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, "invalid_request")
+
+
+def test_target_route_sets_the_target_and_resets(api: str, fake: FakeSpacetime) -> None:
+    requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5)
+    target = pb.TargetRequest(stdb_url=fake.url, database=DATABASE, token=PUBLISHER_TOKEN)
+    response = requests.post(
+        f"{api}/v1/target",
+        data=target.SerializeToString(),
+        headers={"Content-Type": PROTOBUF},
+        timeout=5,
+    )
+    status = pb.PublisherStatus.FromString(response.content)
+    assert (status.target_set, status.stdb_url, status.database) == (True, fake.url, DATABASE)
+    assert list(status.streams) == []
+    assert PUBLISHER_TOKEN.encode() not in response.content
+    appended = requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5).json()
+    assert appended["event"]["seq"] == 1
+    waited = requests.post(f"{api}/v1/wait", params={"timeout_s": "10"}, timeout=15).json()
+    assert waited["quiescent"] is True
+    assert waited["status"]["delivered_events"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"stdb_url": "ftp://host", "database": "d"},
+        {"stdb_url": "http://host:3000"},
+        {"database": "d"},
+        {"stdb_url": "http://host:3000?x=1", "database": "d"},
+    ],
+)
+def test_bad_targets_are_refused(api: str, body: dict[str, str]) -> None:
+    response = requests.post(f"{api}/v1/target", json=body, timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (400, "invalid_target")
+
+
+def test_healthz_answers_until_the_runtime_crashes(
+    api: str, service: RuntimeService, fake: FakeSpacetime
+) -> None:
+    assert requests.get(f"{api}/healthz", timeout=5).json() == {"status": "ok"}
+    service.set_target(fake.target)
+    requests.post(f"{api}/v1/faults", json={"crash_before_send_next": 1}, timeout=5)
+    requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5)
+    wait_for(lambda: service.crashed)
+    response = requests.get(f"{api}/healthz", timeout=5)
+    assert (response.status_code, _error(response)["code"]) == (503, "crashed")

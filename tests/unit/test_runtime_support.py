@@ -1,0 +1,224 @@
+"""Shared helpers for the stub runtime's tests; holds no tests itself.
+
+Named `test_runtime_*` because that is the family of test files the runtime owns. The
+runtime runs in-process against `FakeSpacetime`, a standard-library HTTP server on
+127.0.0.1 that answers `apply_event` calls the way SpacetimeDB does (200, or 530 with the
+reducer's error text) by asking the oracle (`harness.model`). Tests can make it fail,
+stall or vanish per stream, and it records every call it answered, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from harness.contract.events import ApplyEventArgs, Event
+from harness.contract.snapshot import Snapshot
+from harness.model.module import ReferenceModel
+from harness.model.project import project
+from stub.runtime.service import RuntimeService
+from stub.runtime.settings import PublisherSettings
+from stub.runtime.target import Target
+
+DATABASE: Final = "testdb"
+PUBLISHER_TOKEN: Final = "publisher-token"
+PUBLISHER: Final = "publisher"
+FAST: Final = PublisherSettings(backoff_initial_s=0.002, backoff_max_s=0.02, call_timeout_s=5.0)
+WAIT_S: Final = 10.0
+
+RUN: Final = "run:r1:events"
+WORKER: Final = "worker:w1:lifecycle"
+NOTE: Final = "fleet:user:u1:workers"
+
+# An answer the fake gives instead of the oracle's: (HTTP status, body text).
+Answer = tuple[int, str]
+# Decides, per call, whether to answer something else than the oracle would.
+Override = Callable[[ApplyEventArgs], Answer | None]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One `apply_event` call the fake answered, with its arguments and answer."""
+
+    args: ApplyEventArgs
+    status: int
+    text: str
+    started: float
+    ended: float
+
+
+@dataclass
+class FakeSpacetime:
+    """A SpacetimeDB standalone stand-in serving one database whose module is the oracle."""
+
+    model: ReferenceModel = field(default_factory=lambda: ReferenceModel(PUBLISHER))
+    calls: list[Call] = field(default_factory=list)
+    override: Override | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def target(self) -> Target:
+        return Target(self.url, DATABASE, PUBLISHER_TOKEN)
+
+    def up(self) -> None:
+        """Listen (again, on the same port after `down`)."""
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        server.daemon_threads = True
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+        self._thread.start()
+
+    def down(self) -> None:
+        """Stop listening: calls now fail to connect, as when SpacetimeDB is down."""
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def snapshot(self) -> Snapshot:
+        with self.lock:
+            return self.model.snapshot()
+
+    def calls_for(self, stream_id: str) -> list[Call]:
+        with self.lock:
+            return [call for call in self.calls if call.args.stream_id == stream_id]
+
+    def answer(self, caller: str, args: ApplyEventArgs) -> Answer:
+        override = self.override
+        forced = None if override is None else override(args)
+        if forced is not None:
+            return forced
+        with self.lock:
+            outcome = self.model.apply_event(caller, args)
+        return (200, "") if outcome.error is None else (530, outcome.error)
+
+    def record(self, call: Call) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+
+def _handler_for(fake: FakeSpacetime) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's name
+            started = time.monotonic()
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path != f"/v1/database/{DATABASE}/call/apply_event":
+                self._reply(404, "No such database.")
+                return
+            if self.headers.get("Content-Type") != "application/json":
+                self._reply(415, "Expected request with `Content-Type: application/json`")
+                return
+            bearer = self.headers.get("Authorization", "")
+            caller = PUBLISHER if bearer == f"Bearer {PUBLISHER_TOKEN}" else "stranger"
+            args = ApplyEventArgs(*json.loads(body))
+            status, text = fake.answer(caller, args)
+            fake.record(Call(args, status, text, started, time.monotonic()))
+            self._reply(status, text)
+
+        def _reply(self, status: int, text: str) -> None:
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    return Handler
+
+
+@contextmanager
+def fake_spacetime() -> Iterator[FakeSpacetime]:
+    fake = FakeSpacetime()
+    fake.up()
+    try:
+        yield fake
+    finally:
+        fake.down()
+
+
+class Runtimes:
+    """Starts runtimes on one data directory and stops them all at the end of a test."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._started: list[RuntimeService] = []
+
+    def start(self, target: Target | None = None, **kwargs: Any) -> RuntimeService:
+        kwargs.setdefault("settings", FAST)
+        service = RuntimeService(self.data_dir, target, **kwargs)
+        service.start()
+        self._started.append(service)
+        return service
+
+    def restart(self, service: RuntimeService, target: Target | None = None) -> RuntimeService:
+        """Stop `service` and start a new one on the same data directory."""
+        service.stop()
+        return self.start(target)
+
+    def stop_all(self) -> None:
+        for service in self._started:
+            service.stop()
+
+
+def journal_of(service: RuntimeService, topics: list[str]) -> list[Event]:
+    """Every journaled event of `topics`, as the runtime reads them back."""
+    return [event for topic in topics for event in service.read_journal(topic, 0, 10_000).events]
+
+
+def projection_of(service: RuntimeService, topics: list[str]) -> Snapshot:
+    """What the module must hold once it has applied the whole journal (B5, G2)."""
+    return project(journal_of(service, topics))
+
+
+def note(service: RuntimeService, topic: str, text: str) -> Event:
+    return service.append(topic, "note", json.dumps({"text": text}))
+
+
+def run_step(service: RuntimeService, tokens: int, topic: str = RUN) -> Event:
+    return service.append(topic, "run.step", json.dumps({"tokens": tokens}))
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
+    """Poll `condition` until it holds; AssertionError after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSpacetime]:
+    """A running fake SpacetimeDB (import this fixture into a test module to use it)."""
+    with fake_spacetime() as server:
+        yield server
+
+
+@pytest.fixture
+def runtimes(tmp_path: Path) -> Iterator[Runtimes]:
+    """Runtimes on a fresh data directory, stopped when the test ends."""
+    started = Runtimes(tmp_path / "data")
+    yield started
+    started.stop_all()
