@@ -58,6 +58,14 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    """A host port that is free now; bound explicitly so a restart keeps the same URL."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("0.0.0.0", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def wait_until_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> float:
     """Poll `url` until it answers 200; return how long that took.
 
@@ -92,10 +100,7 @@ class ServiceContainer:
             self._container.with_command(list(spec.command))
         for key, value in (env or {}).items():
             self._container.with_env(key, value)
-        if host_port is None:
-            self._container.with_exposed_ports(spec.port)
-        else:
-            self._container.with_bind_ports(spec.port, host_port)
+        self._container.with_bind_ports(spec.port, host_port or free_port())
         if network is not None:
             self._container.with_network(network).with_network_aliases(spec.alias)
         self.ready_seconds = 0.0
@@ -112,7 +117,7 @@ class ServiceContainer:
 
     @property
     def url(self) -> str:
-        """The host-side base URL; re-read each time because a restart changes the port."""
+        """The host-side base URL (the host port is fixed, so it survives a restart)."""
         host = self._container.get_container_host_ip()
         return f"http://{host}:{self._container.get_exposed_port(self.spec.port)}"
 

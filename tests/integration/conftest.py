@@ -1,0 +1,21 @@
+"""Fixtures shared by the real-container tier."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.env.stack import Database
+from harness.targets.spacetime_module import SpacetimeModuleTarget
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration needs the real server."""
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.container)
+
+
+@pytest.fixture
+def target(database: Database) -> SpacetimeModuleTarget:
+    """The reference module, freshly published, as a contract target."""
+    return SpacetimeModuleTarget(database)
