@@ -20,6 +20,7 @@ from harness.env.module_build import build_module
 from harness.env.progress import say
 from harness.env.spacetimedb_image import ensure_spacetimedb_image
 from harness.env.stack import Stack, StackOptions
+from harness.env.stub_image import ensure_stub_image
 from harness.errors import HarnessError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
@@ -27,9 +28,12 @@ EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
 def _env_build(_args: argparse.Namespace) -> int:
     started = time.monotonic()
-    image = ensure_spacetimedb_image(docker_client())
+    client = docker_client()
+    image = ensure_spacetimedb_image(client)
+    stub = ensure_stub_image(client)
     wasm = build_module(repo_root() / "projectors" / "reference")
-    say(f"environment ready in {time.monotonic() - started:.1f}s: image {image}, module {wasm}")
+    say(f"environment ready in {time.monotonic() - started:.1f}s: images {image}, {stub}; "
+        f"module {wasm}")
     return EXIT_OK
 
 

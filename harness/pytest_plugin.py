@@ -18,6 +18,7 @@ import pytest
 
 from harness.env.cache import repo_root
 from harness.env.module_build import build_module
+from harness.env.services import ServiceContainer
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
 
@@ -71,6 +72,24 @@ def reference_wasm() -> Path:
 def database(stack: Stack, reference_wasm: Path) -> Database:
     """A freshly published reference module, owned by a fresh identity."""
     return stack.publish(reference_wasm)
+
+
+@pytest.fixture(scope="session")
+def control_url(stack: Stack) -> str:
+    """Base URL of the stub control service container (sync-token routes, §7)."""
+    try:
+        return stack.control().url
+    except HarnessError as exc:
+        pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def runtime_service(stack: Stack) -> ServiceContainer:
+    """The stub runtime container (journal and publisher, §1, §2, §5)."""
+    try:
+        return stack.runtime()
+    except HarnessError as exc:
+        pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -19,8 +19,16 @@ from testcontainers.core.network import Network
 from harness.env.cleanup import install_cleanup
 from harness.env.docker_client import docker_client
 from harness.env.labels import labels_for
-from harness.env.services import SPACETIMEDB, ServiceContainer, wait_until_ready
+from harness.env.services import (
+    CONTROL,
+    RUNTIME,
+    SPACETIMEDB,
+    ServiceContainer,
+    ServiceSpec,
+    wait_until_ready,
+)
 from harness.env.spacetimedb_image import ensure_spacetimedb_image
+from harness.env.stub_image import ensure_stub_image
 from harness.errors import EnvironmentFailed
 from harness.spacetime.errors import SpacetimeError
 from harness.spacetime.http import Identity, SpacetimeHttp
@@ -33,6 +41,11 @@ class StackOptions:
     stdb_url: str | None = None
     stdb_image: str | None = None
     host_port: int | None = None
+
+
+# The control service's HS256 key: a test fixture, not a secret. The harness verifies the
+# tokens it mints with this key, independently of the service's own signing code.
+CONTROL_SIGNING_KEY = "stdb-harness-control-signing-key-for-tests-only"
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class Stack:
     def __init__(self, options: StackOptions, keep_on_exit: bool = False) -> None:
         self.options = options
         self.server: ServiceContainer | None = None
+        self.services: dict[str, ServiceContainer] = {}
         self._network: Network | None = None
         self._keep_on_exit = keep_on_exit
         self.ready_seconds = 0.0
@@ -103,7 +117,30 @@ class Stack:
                                     "is the module a valid SpacetimeDB 1.2 module?") from exc
         return Database(self.stdb_url, database, owner)
 
+    def service(self, spec: ServiceSpec) -> ServiceContainer:
+        """The stub runtime or control service, started on first request (same network)."""
+        if spec.role in self.services:
+            return self.services[spec.role]
+        if self._network is None:
+            raise EnvironmentFailed(f"the {spec.role} stub needs containers the harness starts",
+                                    "run without --stdb-url to use the stub services")
+        env = {"CONTROL_SIGNING_KEY": CONTROL_SIGNING_KEY} if spec is CONTROL else {}
+        image = ensure_stub_image(docker_client())
+        self.services[spec.role] = ServiceContainer(spec, image, self._network, env=env).start()
+        return self.services[spec.role]
+
+    def runtime(self) -> ServiceContainer:
+        """The stub runtime (journal and publisher), reaching SpacetimeDB by its alias."""
+        return self.service(RUNTIME)
+
+    def control(self) -> ServiceContainer:
+        """The stub control service (sync-token routes)."""
+        return self.service(CONTROL)
+
     def close(self) -> None:
+        for service in self.services.values():
+            service.remove()
+        self.services.clear()
         if self.server is not None:
             self.server.remove()
             self.server = None
