@@ -1,0 +1,59 @@
+"""What a checker says: conformant, or the rules broken and a short explanation of each.
+
+A violation names its CONTRACT.md rule (so a CI log says which rule broke) and, where
+one exists, the history index of the operation that shows it (so the explanation can
+point at "which event, which cursor, which row", as Elle does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from harness.contract.rules import rule as lookup_rule
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    op_index: int | None = None
+
+    def __post_init__(self) -> None:
+        lookup_rule(self.rule)  # an unknown rule id is a bug in the checker, caught at once
+
+    def __str__(self) -> str:
+        where = f" (op #{self.op_index})" if self.op_index is not None else ""
+        return f"[{self.rule}] {self.message}{where}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of one checker on one scenario."""
+
+    property_name: str
+    rules: tuple[str, ...]
+    violations: tuple[Violation, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def broken_rules(self) -> tuple[str, ...]:
+        return tuple(sorted({v.rule for v in self.violations}))
+
+    def explain(self) -> str:
+        if self.ok:
+            return f"{self.property_name}: conformant ({', '.join(self.rules)})"
+        lines = [f"{self.property_name}: {len(self.violations)} violation(s) of "
+                 f"{', '.join(self.broken_rules)}"]
+        lines += [f"  - {v}" for v in self.violations[:20]]
+        if len(self.violations) > 20:
+            lines.append(f"  ... and {len(self.violations) - 20} more")
+        return "\n".join(lines)
+
+
+def verdict(property_name: str, rules: Iterable[str],
+            violations: Iterable[Violation]) -> Verdict:
+    return Verdict(property_name, tuple(rules), tuple(violations))
