@@ -1,0 +1,84 @@
+"""What the oracle says a scenario must produce: the outcome of every step, the snapshots.
+
+Pure: it replays the scenario's steps through harness.model, the same way the runner
+drives the real system, so a checker can compare step by step. The publisher and each
+named client are identities of the model; only their being distinct matters.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from harness.contract.events import Event
+from harness.contract.snapshot import Snapshot
+from harness.contract.streams import stream_of
+from harness.model.module import ReferenceModel
+from harness.model.outcome import Outcome
+from harness.scenario.model import Scenario
+
+PUBLISHER = "publisher"
+
+
+def forged(event: Event, payload: dict[str, object]) -> Event:
+    """The same identity (topic, seq) with other content: what a `conflict` step sends."""
+    return Event(event.topic, event.seq, event.kind, payload, event.published_at_ms)
+
+
+def interleaving(journal: list[Event], seed: int) -> list[Event]:
+    """A random merge of the topics that keeps each topic's seq order (G2)."""
+    queues: dict[str, list[Event]] = {}
+    for event in journal:
+        queues.setdefault(event.topic, []).append(event)
+    chooser = random.Random(seed)
+    merged: list[Event] = []
+    while queues:
+        topic = chooser.choice(sorted(queues))
+        merged.append(queues[topic].pop(0))
+        if not queues[topic]:
+            del queues[topic]
+    return merged
+
+
+@dataclass
+class Expectation:
+    """Per step number: the oracle's outcome; plus the snapshots it predicts."""
+
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    final: Snapshot = field(default_factory=dict)
+    rebuilds: dict[int, Snapshot] = field(default_factory=dict)
+
+
+def rebuild_model(scenario: Scenario, seed: int) -> ReferenceModel:
+    """A fresh model fed the whole journal in interleaving `seed`, then the same compactions."""
+    model = ReferenceModel(PUBLISHER)
+    for event in interleaving(scenario.journal(), seed):
+        model.apply_event(PUBLISHER, event.reducer_args())
+    for step in scenario.steps:
+        if step["op"] == "compact":
+            model.compact_stream(PUBLISHER, stream_of(step["topic"]), step["through"])
+    return model
+
+
+def expect(scenario: Scenario) -> Expectation:
+    """Replay `scenario` through the oracle, step by step."""
+    model = ReferenceModel(PUBLISHER)
+    expectation = Expectation()
+    for number, step in enumerate(scenario.steps):
+        op = step["op"]
+        if op == "deliver":
+            event = scenario.event(step["topic"], step["seq"])
+            expectation.outcomes[number] = model.apply_event(PUBLISHER, event.reducer_args())
+        elif op == "conflict":
+            event = forged(scenario.event(step["topic"], step["seq"]), step["payload"])
+            expectation.outcomes[number] = model.apply_event(PUBLISHER, event.reducer_args())
+        elif op == "compact":
+            expectation.outcomes[number] = model.compact_stream(
+                PUBLISHER, stream_of(step["topic"]), step["through"])
+        elif op == "resume":
+            expectation.outcomes[number] = model.resume_stream(
+                step["client"], stream_of(step["topic"]), step["cursor"], step["budget"])
+        elif op == "rebuild":
+            expectation.rebuilds[number] = rebuild_model(scenario, step["seed"]).snapshot()
+    expectation.final = model.snapshot()
+    return expectation

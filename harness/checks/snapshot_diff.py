@@ -1,0 +1,52 @@
+"""Differences between two canonical snapshots, said per table and primary key.
+
+A raw deepdiff of two lists of rows speaks of list indexes, which shift when one row is
+missing; keying each table by its primary key first makes every line point at a row a
+person can find: `run_summary[r1].steps: expected 2, observed 3`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from harness.contract.schema import PRIMARY_KEYS
+
+
+def _keyed(snapshot: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
+    return {table: {str(row[PRIMARY_KEYS.get(table, "id")]): row for row in rows}
+            for table, rows in snapshot.items()}
+
+
+def _path(elements: list[Any]) -> str:
+    table, *rest = elements
+    text = str(table)
+    if rest:
+        text += f"[{rest[0]}]"
+    for column in rest[1:]:
+        text += f".{column}"
+    return text
+
+
+def diff_lines(expected: Mapping[str, list[dict[str, Any]]],
+               observed: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    """One line per differing cell, missing row or extra row; empty when equal."""
+    delta = DeepDiff(_keyed(expected), _keyed(observed), verbose_level=2, view="tree")
+    lines: list[str] = []
+    for change in [*delta.get("values_changed", []), *delta.get("type_changes", [])]:
+        lines.append(f"{_path(change.path(output_format='list'))}: expected {change.t1!r}, "
+                     f"observed {change.t2!r}")
+    for added in delta.get("dictionary_item_added", []):
+        lines.append(f"{_path(added.path(output_format='list'))}: unexpected, observed "
+                     f"{added.t2!r}")
+    for removed in delta.get("dictionary_item_removed", []):
+        lines.append(f"{_path(removed.path(output_format='list'))}: missing, expected "
+                     f"{removed.t1!r}")
+    return sorted(lines)
+
+
+def tables_differing(lines: list[str]) -> set[str]:
+    """The tables named by `diff_lines` output."""
+    return {line.split("[", 1)[0].split(":", 1)[0] for line in lines}

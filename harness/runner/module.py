@@ -1,0 +1,69 @@
+"""Run a module scenario (idempotence, rebuild, stale cursor) and record what happened.
+
+The harness plays the publisher directly (the reference module trusts the identity that
+published it), so a delivery is exactly one reducer call and the history says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from harness.checks.expectations import forged, interleaving
+from harness.contract.streams import stream_of
+from harness.history import EntryType, History
+from harness.runner.environment import RunEnvironment
+from harness.scenario.model import Scenario, Step
+from harness.targets.base import Reply, ReplyStatus
+from harness.targets.spacetime_module import SpacetimeModuleTarget
+
+COMPLETION = {ReplyStatus.OK: EntryType.OK, ReplyStatus.FAIL: EntryType.FAIL,
+              ReplyStatus.INFO: EntryType.INFO}
+
+
+def _record(history: History, process: str, number: int, step: Step,
+            call: Callable[[], Reply]) -> None:
+    value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
+    index = history.invoke(process, step["op"], value)
+    reply = call()
+    history.complete(index, COMPLETION[reply.status], error=reply.error)
+
+
+def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> SpacetimeModuleTarget:
+    """A fresh database fed the journal in interleaving `seed`, then the same compactions."""
+    rebuilt = env.fresh_target()
+    for event in interleaving(scenario.journal(), seed):
+        rebuilt.apply(event.reducer_args())
+    for step in scenario.steps:
+        if step["op"] == "compact":
+            rebuilt.compact(stream_of(step["topic"]), step["through"])
+    return rebuilt
+
+
+def run_module_scenario(scenario: Scenario, env: RunEnvironment,
+                        target: SpacetimeModuleTarget | None = None) -> History:
+    """Perform every step in order; snapshot the module at the end (and after rebuilds)."""
+    history = History()
+    target = target or env.fresh_target()
+    for number, step in enumerate(scenario.steps):
+        op = step["op"]
+        if op in ("deliver", "conflict"):
+            event = scenario.event(step["topic"], step["seq"])
+            if op == "conflict":
+                event = forged(event, step["payload"])
+            _record(history, "publisher", number, step,
+                    partial(target.apply, event.reducer_args()))
+        elif op == "compact":
+            _record(history, "publisher", number, step,
+                    partial(target.compact, stream_of(step["topic"]), step["through"]))
+        elif op == "crash_stdb":
+            index = history.invoke("nemesis", op, {"step": number})
+            env.crash_spacetimedb()
+            history.complete(index, EntryType.OK)
+        elif op == "rebuild":
+            index = history.invoke("rebuilder", op, {"step": number, "seed": step["seed"]})
+            history.snapshots[f"rebuild:{number}"] = _rebuild(env, scenario,
+                                                              step["seed"]).snapshot()
+            history.complete(index, EntryType.OK)
+    history.snapshots["final"] = target.snapshot()
+    return history

@@ -1,0 +1,1 @@
+"""Scenarios: what one example does, as data (curated files, generated examples, IDs)."""

@@ -1,0 +1,70 @@
+"""Curated scenarios: JSON files in scenarios/, one per ID, each with its intent and rules.
+
+A file's name is its ID. Loading validates everything (shape, rule ids, steps), because
+a typo in a hand-written scenario must stop the run with a message naming the file,
+not produce a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.contract.canonical import canonical_json
+from harness.contract.rules import UnknownRuleError, rule
+from harness.env.cache import repo_root
+from harness.errors import HarnessError
+from harness.scenario.model import Scenario
+from harness.scenario.steps import problems
+
+
+class MalformedScenario(HarnessError):
+    """A scenario file that cannot be run as written."""
+
+
+def scenarios_dir() -> Path:
+    return repo_root() / "scenarios"
+
+
+def load_file(path: Path) -> Scenario:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        scenario = Scenario.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MalformedScenario(f"{path}: cannot read scenario ({type(exc).__name__}: {exc})",
+                                "a scenario is a JSON object with id, intent, property, "
+                                "rules and steps") from exc
+    found = problems(scenario)
+    if scenario.id != path.stem:
+        found.append(f"id {scenario.id!r} differs from the file name {path.stem!r}")
+    if not scenario.intent:
+        found.append("intent is empty: say what the scenario is for")
+    for rule_id in scenario.rules:
+        try:
+            rule(rule_id)
+        except UnknownRuleError:
+            found.append(f"unknown rule id {rule_id!r}")
+    if found:
+        raise MalformedScenario(f"{path}: " + "; ".join(found),
+                                "fix the file; rule ids are those of CONTRACT.md")
+    return scenario
+
+
+def curated(property_name: str | None = None, folder: Path | None = None) -> list[Scenario]:
+    """Every curated scenario (of one property), sorted by ID."""
+    found = [load_file(path) for path in sorted((folder or scenarios_dir()).glob("*.json"))]
+    return [s for s in found if property_name is None or s.property == property_name]
+
+
+def find(scenario_id: str, folder: Path | None = None) -> Scenario | None:
+    path = (folder or scenarios_dir()) / f"{scenario_id}.json"
+    return load_file(path) if path.is_file() else None
+
+
+def save(scenario: Scenario, folder: Path | None = None) -> Path:
+    """Write a curated scenario; canonical key order keeps diffs of these files small."""
+    path = (folder or scenarios_dir()) / f"{scenario.id}.json"
+    text = json.dumps(json.loads(canonical_json(scenario.to_json())), indent=2,
+                      ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

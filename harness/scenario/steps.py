@@ -1,0 +1,54 @@
+"""The step vocabulary: which ops exist, what fields each needs, which property may use it.
+
+Checked when a scenario is loaded from a file or an ID, so a malformed scenario is a
+clear harness error (exit 2) and never a false verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from harness.scenario.model import PROPERTIES, Scenario
+
+MODULE_PROPERTIES = ("idempotence", "rebuild", "stale_cursor")
+
+# op -> (required fields with their types, properties that may use it)
+STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str, ...]]] = {
+    # journal a new event on `topic` (seq = the topic's head + 1, E2)
+    "event": ({"topic": str, "kind": str, "payload": dict}, MODULE_PROPERTIES),
+    # the publisher applies journaled event (topic, seq) to the module (M1)
+    "deliver": ({"topic": str, "seq": int}, MODULE_PROPERTIES),
+    # the publisher applies (topic, seq) with different content: a conflict (E6)
+    "conflict": ({"topic": str, "seq": int, "payload": dict}, MODULE_PROPERTIES),
+    # the publisher compacts the stream of `topic` through `through` (M4)
+    "compact": ({"topic": str, "through": int}, MODULE_PROPERTIES),
+    # SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted
+    "crash_stdb": ({}, MODULE_PROPERTIES),
+    # a fresh database replays the journal in an interleaving chosen by `seed` (G2)
+    "rebuild": ({"seed": int}, ("rebuild",)),
+    # client `client` resumes `topic` from `cursor` with `budget` (R1-R4)
+    "resume": ({"client": str, "topic": str, "cursor": int, "budget": int}, ("stale_cursor",)),
+    # one request of the token matrix, sent to both routes (T1-T6)
+    "token": ({"case": str}, ("token_parity",)),
+}
+
+
+def problems(scenario: Scenario) -> list[str]:
+    """Everything wrong with a scenario's shape (empty when it is well formed)."""
+    found: list[str] = []
+    if scenario.property not in PROPERTIES:
+        found.append(f"unknown property {scenario.property!r}")
+    for number, step in enumerate(scenario.steps):
+        op = step.get("op")
+        if not isinstance(op, str) or op not in STEP_FIELDS:
+            found.append(f"step {number}: unknown op {op!r}")
+            continue
+        fields, allowed = STEP_FIELDS[op]
+        if scenario.property not in allowed:
+            found.append(f"step {number}: op {op!r} is not used by {scenario.property}")
+        for name, kind in fields.items():
+            value = step.get(name)
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+                found.append(f"step {number} ({op}): field {name!r} must be "
+                             f"{getattr(kind, '__name__', kind)}, got {value!r}")
+    return found
