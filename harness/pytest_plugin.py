@@ -11,16 +11,24 @@ the real tier must run there.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.conformance import Judge
 from harness.env.cache import repo_root
 from harness.env.module_build import build_module
 from harness.env.services import ServiceContainer
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
+from harness.profiles import PROFILES, activate
+from harness.reports.records import RECORDER
+from harness.runner.environment import RunEnvironment
+from harness.scenario.files import curated, find
+from harness.scenario.ids import decode, is_generated_id
+from harness.scenario.model import Scenario
 
 _container_skips: list[str] = []
 
@@ -33,6 +41,61 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="start this SpacetimeDB image instead of the one built here")
     group.addoption("--require-containers", action="store_true", default=False,
                     help="fail (not skip) container tests when Docker is missing; implied by CI")
+    group.addoption("--profile", default="pr", choices=sorted(PROFILES),
+                    help="pr (derandomized gate), nightly (fresh seed, faults), repro")
+    group.addoption("--scenario", default=None,
+                    help="run only this scenario: a curated ID or a generated stdb1.* ID")
+    group.addoption("--reports-dir", default=str(repo_root() / "reports"),
+                    help="where summaries and per-scenario artefacts go")
+    group.addoption("--max-examples", type=int, default=None,
+                    help="generated examples per property (default: the profile's)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    reports = Path(config.getoption("--reports-dir"))
+    reports.mkdir(parents=True, exist_ok=True)
+    activate(config.getoption("--profile"), reports, config.getoption("--max-examples"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `curated_scenario` with the curated files of the module's PROPERTY."""
+    if "curated_scenario" not in metafunc.fixturenames:
+        return
+    wanted = getattr(metafunc.module, "PROPERTY", None)
+    found = curated(wanted)
+    metafunc.parametrize("curated_scenario", found, ids=[s.id for s in found])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --scenario only the replay test runs; without it the replay test is dropped."""
+    replaying = config.getoption("--scenario") is not None
+    keep = [item for item in items if _is_replay(item) == replaying]
+    dropped = [item for item in items if _is_replay(item) != replaying]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def _is_replay(item: pytest.Item) -> bool:
+    return item.name.startswith("test_replay_scenario")
+
+
+@pytest.fixture
+def requested_scenario(request: pytest.FixtureRequest) -> Scenario:
+    """The scenario named by --scenario: a curated file, or decoded from a generated ID."""
+    wanted: str = request.config.getoption("--scenario")
+    try:
+        return decode(wanted) if is_generated_id(wanted) else _curated_or_fail(wanted)
+    except HarnessError as exc:
+        pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
+
+
+def _curated_or_fail(scenario_id: str) -> Scenario:
+    scenario = find(scenario_id)
+    if scenario is None:
+        raise HarnessError(f"no scenario {scenario_id!r}",
+                           "pass a file name from scenarios/ (without .json) or a stdb1.* ID")
+    return scenario
 
 
 def _containers_required(config: pytest.Config) -> bool:
@@ -90,6 +153,44 @@ def runtime_service(stack: Stack) -> ServiceContainer:
         return stack.runtime()
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def judge(request: pytest.FixtureRequest, stack: Stack, reference_wasm: Path) -> Judge:
+    """Runs and checks scenarios against the reference target (or the one selected)."""
+    return Judge(RunEnvironment(stack, reference_wasm),
+                 Path(request.config.getoption("--reports-dir")),
+                 check_goldens=request.config.getoption("--profile") != "repro")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    RECORDER.current = item.nodeid
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Name the (shrunk) failing scenario in JUnit properties; keep only its artefacts."""
+    report = yield
+    if call.when != "call":
+        return report
+    records = RECORDER.for_test(item.nodeid)
+    failing = [record for record in records if not record.ok]
+    if failing:
+        final = failing[-1]  # Hypothesis replays the shrunk example last
+        item.user_properties.append(("scenario_id", final.scenario_id))
+        item.user_properties.append(("rules", ",".join(sorted({str(v["rule"])
+                                                               for v in final.violations}))))
+        for earlier in failing[:-1]:
+            if earlier.artefacts and earlier.artefacts != final.artefacts:
+                shutil.rmtree(earlier.artefacts, ignore_errors=True)
+    if records:
+        item.user_properties.append(("scenarios_judged", str(len(records))))
+        item.user_properties.append(("events_checked", str(sum(r.events for r in records))))
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -122,10 +122,13 @@ class ReferenceModel:
     ) -> Outcome:
         """R3: the gap (after_seq, head] if the cursor can resume, else stale_cursor.
 
-        Any caller may resume (`caller` is accepted for a uniform reducer signature), and
-        the stream id is not validated: an unknown stream is one with no events yet."""
+        Any caller may resume (`caller` is accepted for a uniform reducer signature). An
+        invalid stream id is refused like everywhere else; a valid one with no events yet
+        is an empty stream."""
         _require_u64("after_seq", after_seq)
         _require_u64("replay_budget", replay_budget)
+        if not is_valid_stream_id(stream_id):
+            return failed(invalid_event("stream_id"))
         head = self.stream_head(stream_id)
         codes: list[StaleCode] = []
         if after_seq < head.oldest_seq - 1:

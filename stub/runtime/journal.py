@@ -81,7 +81,7 @@ class Journal:
     def _load(self, path: Path) -> None:
         data = path.read_bytes()
         complete = data.rfind(b"\n") + 1
-        for number, line in enumerate(data[:complete].splitlines(), start=1):
+        for number, line in enumerate(data[:complete].split(b"\n")[:-1], start=1):
             event = _parse(line, f"{path}:{number}")
             events = self._topics.setdefault(event.topic, [])
             if event.seq != len(events) + 1:

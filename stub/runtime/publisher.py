@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from harness.contract.events import ApplyEventArgs, Event
+from harness.contract.events import Event
 from harness.contract.streams import stream_of, topic_of
 from stub.runtime.classify import Classified, Verdict, classify
 from stub.runtime.errors import SimulatedCrash, StateError
@@ -32,13 +32,12 @@ from stub.runtime.faults import FaultCommand, FaultKind
 from stub.runtime.journal import Journal
 from stub.runtime.progress import DeadLetter, Progress, StreamProgress, save_progress
 from stub.runtime.settings import PublisherSettings
-from stub.runtime.spacetime_client import CallAnswer, call_apply_event
+from stub.runtime.spacetime_client import call_apply_event
 from stub.runtime.status import StatusView, StreamView
 from stub.runtime.target import Target
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[Target, ApplyEventArgs, float], CallAnswer]
 # Ends the runtime at an injected crash: os._exit in service mode, SimulatedCrash in-process.
 Crash = Callable[[str], NoReturn]
 
@@ -70,7 +69,6 @@ class Publisher:
         target: Target | None,
         settings: PublisherSettings,
         crash: Crash,
-        sender: Sender = call_apply_event,
     ) -> None:
         self._journal = journal
         self._directory = directory
@@ -78,7 +76,6 @@ class Publisher:
         self._target = target
         self._settings = settings
         self._crash = crash
-        self._sender = sender
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._save_lock = threading.Lock()
@@ -246,7 +243,8 @@ class Publisher:
     def _send(self, event: Event) -> Classified:
         target = self._target
         assert target is not None, "a worker only claims events when there is a target"
-        return classify(self._sender(target, event.reducer_args(), self._settings.call_timeout_s))
+        answer = call_apply_event(target, event.reducer_args(), self._settings.call_timeout_s)
+        return classify(answer)
 
     def _dead_letter(self, stream: _Stream, seq: int, reason: str, delivery: str) -> None:
         """Hold the stream with the refused event and its reason (B3); the first refusal

@@ -27,9 +27,8 @@ from stub.runtime.errors import CrashedError, RefusedError, SimulatedCrash
 from stub.runtime.faults import FaultCommand
 from stub.runtime.journal import Journal
 from stub.runtime.progress import load_progress
-from stub.runtime.publisher import Publisher, Sender
+from stub.runtime.publisher import Publisher
 from stub.runtime.settings import PublisherSettings
-from stub.runtime.spacetime_client import call_apply_event
 from stub.runtime.status import StatusView
 from stub.runtime.target import Target
 
@@ -65,14 +64,12 @@ class RuntimeService:
         settings: PublisherSettings | None = None,
         clock: Clock = wall_clock_ms,
         exit_on_crash: bool = False,
-        sender: Sender = call_apply_event,
     ) -> None:
         self._data_dir = DataDir(data_dir)
         self._initial_target = target
         self._settings = settings or PublisherSettings()
         self._clock = clock
         self._exit_on_crash = exit_on_crash
-        self._sender = sender
         self._lock = threading.Lock()
         self._crashed = threading.Event()
         self._journal: Journal | None = None
@@ -160,7 +157,6 @@ class RuntimeService:
                 target=namespace.target,
                 settings=self._settings,
                 crash=self._crash,
-                sender=self._sender,
             )
             publisher.start()
         except BaseException:

@@ -1,7 +1,5 @@
 """Bad appends are refused with a clear code and never enter the journal (E1, E2, E4, P4)."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-
 from __future__ import annotations
 
 import json
@@ -17,52 +15,54 @@ from tests.unit.test_runtime_support import (
     WORKER,
     Runtimes,
     note,
-    runtimes,  # noqa: F401 - a fixture
+    runtimes_fixture,  # noqa: F401 - a fixture
 )
 
-# (code, topic, kind, payload_json, published_at_ms)
+
+def _refusal(
+    code: str, topic: str, kind: str, payload_json: str, at: int | None = None, *, name: str
+) -> object:
+    """One refused append: the code it must get, and the append's arguments."""
+    return pytest.param(code, (topic, kind, payload_json, at), id=name)
+
+
+T = '{"text":"t"}'
 REFUSALS = [
-    pytest.param("invalid_topic", "", "note", '{"text":"t"}', None, id="E1-empty-topic"),
-    pytest.param("invalid_topic", "a b", "note", '{"text":"t"}', None, id="E1-whitespace"),
-    pytest.param("invalid_topic", "a\u2028b", "note", '{"text":"t"}', None, id="E1-unicode-space"),
-    pytest.param("invalid_topic", "a\x00b", "note", '{"text":"t"}', None, id="E1-control"),
-    pytest.param("invalid_topic", "t" * 257, "note", '{"text":"t"}', None, id="E1-too-long"),
-    pytest.param("unknown_kind", NOTE, "run.step", '{"tokens":1}', None, id="P3-kind"),
-    pytest.param("unknown_kind", RUN, "note", '{"text":"t"}', None, id="P1-kind"),
-    pytest.param("unknown_kind", WORKER, "", "{}", None, id="P2-empty-kind"),
-    pytest.param("invalid_payload", RUN, "run.step", '{"tokens":-1}', None, id="P4-negative"),
-    pytest.param("invalid_payload", RUN, "run.step", '{"tokens":true}', None, id="P4-bool"),
-    pytest.param("invalid_payload", RUN, "run.created", "{}", None, id="P4-missing"),
-    pytest.param("invalid_payload", RUN, "run.completed", '{"outcome":"meh"}', None, id="P4-enum"),
-    pytest.param("invalid_json", NOTE, "note", '{"text":', None, id="E4-not-json"),
-    pytest.param("invalid_json", NOTE, "note", "", None, id="E4-empty"),
-    pytest.param("invalid_json", NOTE, "note", '{"text":"t","x":NaN}', None, id="E4-nan"),
-    pytest.param("invalid_json", NOTE, "note", '{"text":"t","x":-Infinity}', None, id="E4-inf"),
-    pytest.param("invalid_json", NOTE, "note", '{"text":"t","x":1e999}', None, id="E4-overflow"),
-    pytest.param("invalid_json", NOTE, "note", f'{{"text":"t","x":{2**64}}}', None, id="E4-u64"),
-    pytest.param("invalid_json", NOTE, "note", f'{{"text":"t","x":{-(2**63) - 1}}}', None,
-                 id="E4-i64"),  # fmt: skip
-    pytest.param("invalid_json", NOTE, "note", '{"text":"\\ud800"}', None, id="E4-surrogate"),
-    pytest.param("payload_not_object", NOTE, "note", '["text"]', None, id="E1-array"),
-    pytest.param("payload_not_object", NOTE, "note", '"text"', None, id="E1-string"),
-    pytest.param("payload_not_object", NOTE, "note", "null", None, id="E1-null"),
-    pytest.param("invalid_published_at", NOTE, "note", '{"text":"t"}', MAX_MS + 1, id="E1-time"),
+    _refusal("invalid_topic", "", "note", T, name="E1-empty-topic"),
+    _refusal("invalid_topic", "a b", "note", T, name="E1-whitespace"),
+    _refusal("invalid_topic", "a\u2028b", "note", T, name="E1-unicode-space"),
+    _refusal("invalid_topic", "a\x00b", "note", T, name="E1-control"),
+    _refusal("invalid_topic", "t" * 257, "note", T, name="E1-too-long"),
+    _refusal("unknown_kind", NOTE, "run.step", '{"tokens":1}', name="P3-kind"),
+    _refusal("unknown_kind", RUN, "note", T, name="P1-kind"),
+    _refusal("unknown_kind", WORKER, "", "{}", name="P2-empty-kind"),
+    _refusal("invalid_payload", RUN, "run.step", '{"tokens":-1}', name="P4-negative"),
+    _refusal("invalid_payload", RUN, "run.step", '{"tokens":true}', name="P4-bool"),
+    _refusal("invalid_payload", RUN, "run.created", "{}", name="P4-missing"),
+    _refusal("invalid_payload", RUN, "run.completed", '{"outcome":"meh"}', name="P4-enum"),
+    _refusal("invalid_json", NOTE, "note", '{"text":', name="E4-not-json"),
+    _refusal("invalid_json", NOTE, "note", "", name="E4-empty"),
+    _refusal("invalid_json", NOTE, "note", '{"text":"t","x":NaN}', name="E4-nan"),
+    _refusal("invalid_json", NOTE, "note", '{"text":"t","x":-Infinity}', name="E4-inf"),
+    _refusal("invalid_json", NOTE, "note", '{"text":"t","x":1e999}', name="E4-overflow"),
+    _refusal("invalid_json", NOTE, "note", f'{{"text":"t","x":{2**64}}}', name="E4-u64"),
+    _refusal("invalid_json", NOTE, "note", f'{{"text":"t","x":{-(2**63) - 1}}}', name="E4-i64"),
+    _refusal("invalid_json", NOTE, "note", '{"text":"\\ud800"}', name="E4-surrogate"),
+    _refusal("payload_not_object", NOTE, "note", '["text"]', name="E1-array"),
+    _refusal("payload_not_object", NOTE, "note", '"text"', name="E1-string"),
+    _refusal("payload_not_object", NOTE, "note", "null", name="E1-null"),
+    _refusal("invalid_published_at", NOTE, "note", T, MAX_MS + 1, name="E1-time"),
 ]
 
 
-@pytest.mark.parametrize(("code", "topic", "kind", "payload_json", "published_at_ms"), REFUSALS)
+@pytest.mark.parametrize(("code", "append"), REFUSALS)
 def test_E1_E2_bad_append_is_refused_and_takes_no_seq(
-    runtimes: Runtimes,
-    code: str,
-    topic: str,
-    kind: str,
-    payload_json: str,
-    published_at_ms: int | None,
+    runtimes: Runtimes, code: str, append: tuple[str, str, str, int | None]
 ) -> None:
     service = runtimes.start()
     note(service, NOTE, "before")
     with pytest.raises(RefusedError) as refused:
-        service.append(topic, kind, payload_json, published_at_ms)
+        service.append(*append)
     assert refused.value.code == code
     assert refused.value.message
     # Nothing entered the journal: the next valid event is still head+1 (E2).

@@ -1,8 +1,5 @@
 """The runtime's HTTP API, served in-process: formats, routes and error answers."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-# ruff: noqa: N802
-
 from __future__ import annotations
 
 import json
@@ -23,8 +20,8 @@ from tests.unit.test_runtime_support import (
     RUN,
     FakeSpacetime,
     Runtimes,
-    fake,  # noqa: F401 - a fixture
-    runtimes,  # noqa: F401 - a fixture
+    fake_fixture,  # noqa: F401 - a fixture
+    runtimes_fixture,  # noqa: F401 - a fixture
     wait_for,
 )
 
@@ -161,7 +158,7 @@ def test_E3_journal_route_pages_through_a_topic(api: str) -> None:
         for i in range(3)
     ]  # fmt: skip
     page = requests.get(
-        f"{api}/v1/journal", params={"topic": NOTE, "after_seq": 1, "limit": 1}, timeout=5
+        f"{api}/v1/journal", params={"topic": NOTE, "after_seq": "1", "limit": "1"}, timeout=5
     ).json()
     assert (page["topic"], page["stream_id"], page["head_seq"]) == (NOTE, stream_of(NOTE), 3)
     assert page["events"] == [appended[1]]

@@ -1,7 +1,5 @@
 """The runtime's journal: seq assignment (E2), immutability and durability (E3), reload."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-
 from __future__ import annotations
 
 import json
@@ -21,7 +19,7 @@ from tests.unit.test_runtime_support import (
     journal_of,
     note,
     run_step,
-    runtimes,  # noqa: F401 - a fixture
+    runtimes_fixture,  # noqa: F401 - a fixture
 )
 
 

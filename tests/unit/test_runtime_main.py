@@ -1,8 +1,5 @@
 """`python -m stub.runtime` as the container runs it: a real process, crashed and restarted."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-# ruff: noqa: N802
-
 from __future__ import annotations
 
 import json
@@ -28,7 +25,7 @@ from tests.unit.test_runtime_support import (
     RUN,
     WAIT_S,
     FakeSpacetime,
-    fake,  # noqa: F401 - a fixture
+    fake_fixture,  # noqa: F401 - a fixture
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,12 +1,11 @@
 """The publisher against a fake SpacetimeDB whose module is the oracle (B1-B4, B6)."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-
 from __future__ import annotations
 
 import random
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -23,11 +22,11 @@ from tests.unit.test_runtime_support import (
     Answer,
     FakeSpacetime,
     Runtimes,
-    fake,  # noqa: F401 - a fixture
+    fake_fixture,  # noqa: F401 - a fixture
     note,
     projection_of,
     run_step,
-    runtimes,  # noqa: F401 - a fixture
+    runtimes_fixture,  # noqa: F401 - a fixture
     wait_for,
 )
 
@@ -112,7 +111,7 @@ def test_B2_a_stream_sends_seq_n_plus_1_only_after_n_is_acknowledged(
         assert [call.args.seq for call in calls] == list(range(1, 16))
         assert all(call.status == 200 for call in calls)
         # Never two calls of one stream at once: each starts after the previous answered.
-        assert all(later.started >= earlier.ended for earlier, later in zip(calls, calls[1:]))
+        assert all(later.started >= earlier.ended for earlier, later in pairwise(calls))
     assert fake.snapshot() == projection_of(service, [RUN, NOTE, WORKER])
 
 
@@ -301,7 +300,8 @@ def test_B4_stalled_stream_does_not_delay_another(
 def test_B4_paused_or_dead_lettered_stream_does_not_delay_another(
     fake: FakeSpacetime, runtimes: Runtimes
 ) -> None:
-    fake.override = lambda args: (530, "idempotency_conflict") if args.stream_id == RUN_STREAM else None
+    refusal = (530, "idempotency_conflict")
+    fake.override = lambda args: refusal if args.stream_id == RUN_STREAM else None
     service = runtimes.start(fake.target)
     service.control(FaultCommand(WORKER_STREAM, pause=True))
     run_step(service, 1)
@@ -356,7 +356,12 @@ def test_B6_append_does_not_wait_for_a_stalled_module(
     fake: FakeSpacetime, runtimes: Runtimes
 ) -> None:
     release = threading.Event()
-    fake.override = lambda _args: (release.wait(WAIT_S) and None)
+
+    def stall(_args: ApplyEventArgs) -> Answer | None:
+        release.wait(WAIT_S)
+        return None
+
+    fake.override = stall
     service = runtimes.start(fake.target)
     note(service, NOTE, "a")
     wait_for(lambda: service.status().stream(NOTE_STREAM).in_flight)

@@ -1,7 +1,5 @@
 """Crashes and restarts (B5), and the namespace reset of a new target."""
 
-# Test names carry the rule id they check (CONTRACT.md), upper case as the contract writes it.
-
 from __future__ import annotations
 
 import pytest
@@ -17,11 +15,11 @@ from tests.unit.test_runtime_support import (
     WAIT_S,
     FakeSpacetime,
     Runtimes,
-    fake,  # noqa: F401 - a fixture
+    fake_fixture,  # noqa: F401 - a fixture
     note,
     projection_of,
     run_step,
-    runtimes,  # noqa: F401 - a fixture
+    runtimes_fixture,  # noqa: F401 - a fixture
     wait_for,
 )
 

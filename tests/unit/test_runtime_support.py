@@ -119,7 +119,7 @@ def _handler_for(fake: FakeSpacetime) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's name
+        def do_POST(self) -> None:
             started = time.monotonic()
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path != f"/v1/database/{DATABASE}/call/apply_event":
@@ -209,15 +209,15 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
         time.sleep(0.005)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSpacetime]:
-    """A running fake SpacetimeDB (import this fixture into a test module to use it)."""
+@pytest.fixture(name="fake")
+def fake_fixture() -> Iterator[FakeSpacetime]:
+    """A running fake SpacetimeDB (import `fake_fixture` into a test module to use it)."""
     with fake_spacetime() as server:
         yield server
 
 
-@pytest.fixture
-def runtimes(tmp_path: Path) -> Iterator[Runtimes]:
+@pytest.fixture(name="runtimes")
+def runtimes_fixture(tmp_path: Path) -> Iterator[Runtimes]:
     """Runtimes on a fresh data directory, stopped when the test ends."""
     started = Runtimes(tmp_path / "data")
     yield started

@@ -1,0 +1,1 @@
+"""Drivers: clients that talk to servers and record what they answered, judging nothing."""

@@ -1,0 +1,114 @@
+"""Hypothesis strategies for the module properties: journals plus a delivery plan.
+
+A plan is a flat list of (action, topic number, amount) triples interpreted by plain
+code, not a tree of nested strategies: Hypothesis shrinks a flat list well (drop a
+triple, lower a number), so a failure shrinks to a handful of steps a person can read.
+Every plan ends by delivering what is still undelivered in order, so the database
+always holds the whole journal at the end (what G2's "original" means).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from harness.scenario.model import Scenario, Step
+
+TOPIC_FAMILIES = (
+    ("run:{}:events", ("run.created", "run.step", "run.completed", "run.cancelled")),
+    ("worker:{}:lifecycle", ("worker.online", "worker.heartbeat", "worker.offline")),
+    ("fleet:user:{}:workers", ("note",)),
+    ("ops.{}:notes%", ("note",)),  # the fallback row of S1, with '.', ':' and '%'
+)
+
+ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact")
+
+
+def _payload(kind: str, amount: int) -> dict[str, Any]:
+    payloads: dict[str, dict[str, Any]] = {
+        "run.created": {"owner": f"owner-{amount % 3}"},
+        "run.step": {"tokens": amount},
+        "run.completed": {"outcome": ("success", "failure")[amount % 2]},
+        "run.cancelled": {"reason": "stop"},
+        "worker.online": {"region": ("eu", "us")[amount % 2]},
+        "worker.heartbeat": {},
+        "worker.offline": {"reason": "drain"},
+        "note": {"text": f"n{amount} ✓"},
+    }
+    return payloads[kind]
+
+
+@st.composite
+def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> list[Step]:
+    """`event` steps over 1..max_topics topics of mixed families."""
+    families = draw(st.lists(st.sampled_from(range(len(TOPIC_FAMILIES))), min_size=1,
+                             max_size=max_topics, unique=True))
+    steps: list[Step] = []
+    for number, family in enumerate(families):
+        pattern, kinds = TOPIC_FAMILIES[family]
+        topic = pattern.format(f"t{number}")
+        for kind, amount in draw(st.lists(st.tuples(st.sampled_from(kinds),
+                                                    st.integers(0, 50)),
+                                          min_size=1, max_size=max_events)):
+            steps.append({"op": "event", "topic": topic, "kind": kind,
+                          "payload": _payload(kind, amount)})
+    return steps
+
+
+def _heads(journal: list[Step]) -> dict[str, int]:
+    heads: dict[str, int] = {}
+    for step in journal:
+        heads[step["topic"]] = heads.get(step["topic"], 0) + 1
+    return heads
+
+
+def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]]) -> list[Step]:
+    """Interpret (action, topic number, amount) triples as delivery steps."""
+    heads = _heads(journal)
+    topics = sorted(heads)
+    delivered = dict.fromkeys(topics, 0)
+    steps: list[Step] = []
+    for action, which, amount in plan:
+        topic = topics[which % len(topics)]
+        done, head = delivered[topic], heads[topic]
+        if action == "next" and done < head:
+            delivered[topic] += 1
+            steps.append({"op": "deliver", "topic": topic, "seq": done + 1})
+        elif action == "dup" and done:
+            steps.append({"op": "deliver", "topic": topic, "seq": 1 + amount % done})
+        elif action == "conflict":
+            steps.append({"op": "conflict", "topic": topic, "seq": 1 + amount % head,
+                          "payload": {"forged": amount}})
+        elif action == "ahead" and done + 2 <= head:
+            steps.append({"op": "deliver", "topic": topic, "seq": done + 2})
+        elif action == "compact":
+            steps.append({"op": "compact", "topic": topic, "through": amount % (done + 1)})
+    for topic in topics:
+        steps += [{"op": "deliver", "topic": topic, "seq": seq}
+                  for seq in range(delivered[topic] + 1, heads[topic] + 1)]
+    return steps
+
+
+plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integers(0, 20)),
+                 max_size=24)
+
+
+@st.composite
+def idempotence_scenarios(draw: st.DrawFn, crashes: bool = False) -> Scenario:
+    journal = draw(journal_steps())
+    steps = journal + delivery_plan(journal, draw(plans))
+    if crashes and draw(st.booleans()):
+        steps.insert(draw(st.integers(len(journal), len(steps))), {"op": "crash_stdb"})
+    return Scenario("idempotence", ("E6", "M1", "M2", "B1"), tuple(steps))
+
+
+@st.composite
+def rebuild_scenarios(draw: st.DrawFn, crashes: bool = False) -> Scenario:
+    journal = draw(journal_steps())
+    steps = journal + delivery_plan(journal, draw(plans))
+    if crashes and draw(st.booleans()):
+        steps.append({"op": "crash_stdb"})
+    seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))
+    steps += [{"op": "rebuild", "seed": seed} for seed in seeds]
+    return Scenario("rebuild", ("G2", "M5"), tuple(steps))

@@ -1,0 +1,64 @@
+"""Golden snapshots: the approved observable result of each curated scenario.
+
+A golden holds, per step, the answer the reference gave and the snapshots taken, as
+canonical JSON. It is written only by `stdb-harness golden update <ID>` on a developer's
+machine, never in CI (where a missing golden fails the run, as syrupy and Vitest do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.contract.canonical import canonical_json
+from harness.env.cache import repo_root
+from harness.errors import HarnessError
+from harness.history import EntryType, History
+
+
+class GoldenMissing(HarnessError):
+    """A curated scenario without its golden file."""
+
+
+def golden_dir() -> Path:
+    return repo_root() / "golden"
+
+
+def observed_result(history: History) -> dict[str, Any]:
+    """What a golden stores: each step's answer ("ok" or the error text) and the snapshots."""
+    answers: dict[str, str] = {}
+    for entry in history.completions():
+        if isinstance(entry.value, dict) and "step" in entry.value:
+            answers[str(entry.value["step"])] = (
+                entry.error or "fail" if entry.type is EntryType.FAIL else entry.type.value)
+    result: dict[str, Any] = json.loads(
+        canonical_json({"answers": answers, "snapshots": history.snapshots}))
+    return result
+
+
+def load(scenario_id: str, folder: Path | None = None) -> dict[str, Any]:
+    path = (folder or golden_dir()) / f"{scenario_id}.json"
+    if not path.is_file():
+        raise GoldenMissing(f"no golden for curated scenario {scenario_id!r} ({path})",
+                            f"run `stdb-harness golden update {scenario_id}` locally, review "
+                            "the file and commit it")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write(scenario_id: str, result: dict[str, Any], folder: Path | None = None) -> Path:
+    if os.environ.get("CI"):
+        raise HarnessError("goldens are never written in CI",
+                           "run `stdb-harness golden update` on your machine")
+    path = (folder or golden_dir()) / f"{scenario_id}.json"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def orphans(scenario_ids: set[str], folder: Path | None = None) -> list[str]:
+    """Golden files whose scenario no longer exists (obsolete goldens)."""
+    return sorted(path.stem for path in (folder or golden_dir()).glob("*.json")
+                  if path.stem not in scenario_ids)

@@ -1,0 +1,65 @@
+"""Run profiles (DESIGN.md): pr, nightly, repro. Never Hypothesis's implicit `ci` profile.
+
+Hypothesis loads a `ci` profile by itself whenever `CI` is set (derandomized, no
+database), which would quietly turn a nightly run into the same examples every night.
+The harness therefore always loads one of its own profiles explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from harness.errors import HarnessError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    examples: int          # generated examples per property
+    derandomize: bool      # pr: the same examples on every run of the same code
+    faults: bool           # crash steps in generated scenarios
+    write_database: bool   # keep Hypothesis's example database as an artefact
+    missing_golden_fails: bool
+
+
+PROFILES = {
+    "pr": Profile("pr", examples=12, derandomize=True, faults=False, write_database=False,
+                  missing_golden_fails=True),
+    "nightly": Profile("nightly", examples=150, derandomize=False, faults=True,
+                       write_database=True, missing_golden_fails=True),
+    "repro": Profile("repro", examples=1, derandomize=True, faults=False, write_database=False,
+                     missing_golden_fails=False),
+}
+
+_active = PROFILES["pr"]
+
+
+def activate(name: str, reports_dir: Path, max_examples: int | None = None) -> Profile:
+    """Make `name` the active profile and load the matching Hypothesis settings."""
+    global _active  # noqa: PLW0603 - one profile per process, chosen at configure time
+    if name not in PROFILES:
+        raise HarnessError(f"unknown profile {name!r}", f"use one of {', '.join(PROFILES)}")
+    _active = PROFILES[name]
+    database = (DirectoryBasedExampleDatabase(str(reports_dir / "hypothesis-db"))
+                if _active.write_database else None)
+    settings.register_profile(
+        f"stdb-{name}",
+        max_examples=max_examples or _active.examples,
+        derandomize=_active.derandomize,
+        database=database,
+        deadline=None,
+        print_blob=False,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large],
+    )
+    settings.load_profile(f"stdb-{name}")
+    return _active
+
+
+def active() -> Profile:
+    return _active

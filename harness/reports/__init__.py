@@ -1,0 +1,1 @@
+"""Reports: per-scenario artefacts, the run summary (JSON, HTML, Markdown), Allure data."""

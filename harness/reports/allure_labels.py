@@ -1,0 +1,23 @@
+"""Allure labels and attachments for a judged scenario.
+
+Allure groups results by these labels (property, rule ids as tags) and shows the
+scenario ID as a parameter, so a report reader can filter "every R3 failure". The
+calls are no-ops when pytest runs without --alluredir.
+"""
+
+from __future__ import annotations
+
+import allure
+
+from harness.checks.verdict import Verdict
+from harness.scenario.model import Scenario
+
+
+def label_scenario(scenario: Scenario, result: Verdict) -> None:
+    allure.dynamic.label("property", scenario.property)
+    for rule_id in scenario.rules:
+        allure.dynamic.tag(rule_id)
+    if not result.ok:
+        allure.dynamic.parameter("scenario_id", scenario.id)
+        allure.attach(result.explain(), name="verdict",
+                      attachment_type=allure.attachment_type.TEXT)

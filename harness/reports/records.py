@@ -1,0 +1,42 @@
+"""What each judged scenario produced, collected during a run for the summary.
+
+The pytest plugin reads these per test (a Hypothesis test judges many scenarios) and
+the summary writer aggregates them by property.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ScenarioRecord:
+    scenario_id: str
+    property_name: str
+    rules: tuple[str, ...]
+    events: int
+    steps: int
+    seconds: float
+    violations: list[dict[str, object]] = field(default_factory=list)
+    artefacts: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class Recorder:
+    """Records grouped by pytest node id; `current` is set by the plugin around each test."""
+
+    by_test: dict[str, list[ScenarioRecord]] = field(default_factory=dict)
+    current: str = "outside-pytest"
+
+    def add(self, record: ScenarioRecord) -> None:
+        self.by_test.setdefault(self.current, []).append(record)
+
+    def for_test(self, nodeid: str) -> list[ScenarioRecord]:
+        return self.by_test.get(nodeid, [])
+
+
+RECORDER = Recorder()

@@ -1,0 +1,152 @@
+"""A control service as a target: where its token routes are, how to seed it, what it declares.
+
+The contract speaks of one abstract operation, "mint a sync token" on a canonical route or its
+alias (CONTRACT.md T1), and of principals (sessions, PATs, devices, orgs) that exist before it.
+A target says how both look on one concrete service:
+
+* `TokenRoutes`: the paths of the four routes and of the OpenAPI document, so a service
+  that mounts them elsewhere plugs in by changing data, not code;
+* `ControlAdmin`: the set-up operations the request matrix needs. The reference service
+  implements them over its `/_admin/` API (`ReferenceAdmin`); a user's service implements
+  them its own way (fixtures in its database, its own test API);
+* `ControlPolicy` (harness.contract.sync_tokens): what the service declares, which decides
+  whether T6 applies and which T1 cases can run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from harness.contract.sync_tokens import ControlPolicy, RouteFamily
+from harness.drivers.control import AdminRefused, ControlClient, Principal
+from harness.errors import HarnessError
+
+
+@dataclass(frozen=True)
+class TokenRoutes:
+    """Where one service serves T1's routes; None for a route it does not have."""
+
+    canonical: str = "/api/sync/token"
+    alias: str = "/api/spacetime/token"
+    v1_canonical: str | None = "/api/v1/sync/token"
+    v1_alias: str | None = "/api/v1/spacetime/token"
+    openapi: str | None = "/openapi.json"
+
+    @property
+    def families(self) -> tuple[RouteFamily, ...]:
+        """The route pairs this service has; /api/v1 is optional in T1."""
+        has_v1 = self.v1_canonical is not None and self.v1_alias is not None
+        return (RouteFamily.API, RouteFamily.API_V1) if has_v1 else (RouteFamily.API,)
+
+    def pair(self, family: RouteFamily) -> tuple[str, str]:
+        """(canonical path, alias path) of a route family."""
+        if family is RouteFamily.API:
+            return self.canonical, self.alias
+        if self.v1_canonical is None or self.v1_alias is None:
+            raise HarnessError(
+                "this control target declares no /api/v1 routes",
+                "leave the api-v1 cases out (filter by TokenRoutes.families)",
+            )
+        return self.v1_canonical, self.v1_alias
+
+
+class ControlAdmin(Protocol):
+    """The set-up the harness needs before minting; a failed step raises a `HarnessError`."""
+
+    def reset(self) -> None:
+        """Start from a service with no principals (a case must not see the last one's)."""
+
+    def configure(self, policy: ControlPolicy, *, minting_unavailable: bool) -> None:
+        """Make the service run under `policy`, with minting available or not (T3's 503)."""
+
+    def member(self) -> tuple[str, str]:
+        """A fresh user who is a member of a fresh org: (user_id, org_id)."""
+
+    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Principal:
+        """A session of that member, bound to `device_id` when one is given."""
+
+    def issue_pat(self, user_id: str, org_id: str) -> Principal:
+        """A personal access token of that member (T2: its session id starts `pat:`)."""
+
+    def revoke(self, principal: Principal) -> None:
+        """Revoke a session or PAT: its bearer must then answer 401."""
+
+    def deny_sync_tokens(self, org_id: str) -> None:
+        """Set the org's policy to refuse sync tokens (T3's 403)."""
+
+
+class ReferenceAdmin:
+    """`ControlAdmin` over the reference service's `/_admin/` API (stub/control/admin.py)."""
+
+    def __init__(self, client: ControlClient) -> None:
+        self._client = client
+
+    def reset(self) -> None:
+        self._client.reset()
+
+    def configure(self, policy: ControlPolicy, *, minting_unavailable: bool) -> None:
+        toggles = self._client.set_toggles(
+            minting_unavailable=minting_unavailable,
+            alias_retired=policy.alias_retired,
+            compat_enforced=policy.compat_enforced,
+        )
+        in_force = ControlPolicy(toggles.alias_retired, toggles.compat_enforced)
+        if in_force != policy or toggles.minting_unavailable != minting_unavailable:
+            raise AdminRefused(f"asked for {policy} and minting_unavailable="
+                               f"{minting_unavailable}, the service reports {toggles}")
+
+    def member(self) -> tuple[str, str]:
+        user_id, org_id = self._client.create_user(), self._client.create_org()
+        self._client.add_member(org_id, user_id)
+        return user_id, org_id
+
+    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Principal:
+        return self._client.open_session(user_id, org_id, device_id)
+
+    def issue_pat(self, user_id: str, org_id: str) -> Principal:
+        return self._client.issue_pat(user_id, org_id)
+
+    def revoke(self, principal: Principal) -> None:
+        self._client.revoke(principal.session_id)
+
+    def deny_sync_tokens(self, org_id: str) -> None:
+        self._client.set_org_policy(org_id, deny_sync_tokens=True)
+
+
+@dataclass(frozen=True)
+class ControlTarget:
+    """One control service: its driver, routes, set-up, declared policy and signing key.
+
+    `signing_key` lets checkers verify token signatures; None when the harness is not given
+    the key (claims are then still decoded and judged, signatures are not).
+    """
+
+    client: ControlClient
+    admin: ControlAdmin
+    routes: TokenRoutes = TokenRoutes()
+    policy: ControlPolicy = ControlPolicy()
+    signing_key: bytes | None = None
+
+    def declaring(self, policy: ControlPolicy) -> ControlTarget:
+        """The same service declared under another policy (applied by `admin.configure`)."""
+        return dataclasses.replace(self, policy=policy)
+
+    def openapi(self) -> dict[str, Any] | None:
+        """The service's OpenAPI document (T6), or None when it declares none."""
+        if self.routes.openapi is None:
+            return None
+        exchange = self.client.request("GET", self.routes.openapi)
+        if exchange.status != 200 or not isinstance(exchange.body, dict):
+            raise HarnessError(
+                f"GET {self.routes.openapi} answered {exchange.status}, not a JSON document",
+                "set TokenRoutes.openapi to the document's path, or None if there is none",
+            )
+        return exchange.body
+
+
+def reference_target(base_url: str, signing_key: bytes | None = None) -> ControlTarget:
+    """The reference control service (stub/control) at `base_url`."""
+    client = ControlClient(base_url)
+    return ControlTarget(client, ReferenceAdmin(client), signing_key=signing_key)
