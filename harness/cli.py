@@ -1,89 +1,79 @@
-"""`stdb-harness`: build the environment, start or remove it, run the conformance suite.
+"""`stdb-harness`: build the environment, run the conformance suite, reproduce a failure.
 
-Exit codes follow DESIGN.md: 0 conformant, 1 a contract violation, 2 the harness
-could not run (with a message that says what to do). A HarnessError is never shown
-as a traceback.
+Exit codes follow DESIGN.md: 0 conformant, 1 a contract violation, 2 the harness could
+not run (with a message that says what to do). A HarnessError is never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from collections.abc import Sequence
 
+from harness.commands import env, goldens, offline
+from harness.commands.run import EXIT_HARNESS, repro, run
 from harness.env.cache import repo_root
-from harness.env.cleanup import sweep
-from harness.env.docker_client import docker_client
-from harness.env.module_build import build_module
-from harness.env.progress import say
-from harness.env.spacetimedb_image import ensure_spacetimedb_image
-from harness.env.stack import Stack, StackOptions
-from harness.env.stub_image import ensure_stub_image
 from harness.errors import HarnessError
-
-EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
-
-
-def _env_build(_args: argparse.Namespace) -> int:
-    started = time.monotonic()
-    client = docker_client()
-    image = ensure_spacetimedb_image(client)
-    stub = ensure_stub_image(client)
-    wasm = build_module(repo_root() / "projectors" / "reference")
-    say(f"environment ready in {time.monotonic() - started:.1f}s: images {image}, {stub}; "
-        f"module {wasm}")
-    return EXIT_OK
+from harness.profiles import PROFILES
 
 
-def _env_up(args: argparse.Namespace) -> int:
-    started = time.monotonic()
-    options = StackOptions(stdb_url=None, stdb_image=args.stdb_image, host_port=args.port)
-    stack = Stack(options, keep_on_exit=True).start()
-    try:
-        database = stack.publish(build_module(repo_root() / "projectors" / "reference"))
-    except BaseException:
-        stack.close()
-        raise
-    info = {
-        "stdb_url": stack.stdb_url,
-        "database": database.name,
-        "owner_identity": database.owner.identity,
-        "owner_token": database.owner.token,
-        "container_id": stack.server.container_id if stack.server else None,
-        "seconds_to_ready": round(time.monotonic() - started, 2),
-    }
-    if args.json:
-        print(json.dumps(info))
-    else:
-        print(f"SpacetimeDB: {info['stdb_url']}  database: {info['database']}  "
-              f"(ready in {info['seconds_to_ready']}s; `stdb-harness env down` removes it)")
-    return EXIT_OK
-
-
-def _env_down(_args: argparse.Namespace) -> int:
-    removed = sweep(docker_client())
-    print(f"removed {len(removed.containers)} container(s), {len(removed.networks)} network(s), "
-          f"{len(removed.volumes)} volume(s)")
-    return EXIT_OK
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stdb-url", default=None, help="use this running SpacetimeDB")
+    parser.add_argument("--stdb-image", default=None, help="start this SpacetimeDB image")
+    parser.add_argument("--module-features", default="",
+                        help="Cargo features of the module under test (e.g. a mutant)")
+    parser.add_argument("--reports-dir", default=str(repo_root() / "reports"))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stdb-harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    env = commands.add_parser("env", help="build, start or remove the environment")
-    env_commands = env.add_subparsers(dest="env_command", required=True)
+    env_parser = commands.add_parser("env", help="build, start or remove the environment")
+    env_commands = env_parser.add_subparsers(dest="env_command", required=True)
     env_commands.add_parser("build", help="build whatever is missing (images, module)") \
-        .set_defaults(handler=_env_build)
+        .set_defaults(handler=env.build)
     up = env_commands.add_parser("up", help="start SpacetimeDB, publish the reference module")
     up.add_argument("--json", action="store_true", help="print the result as JSON")
     up.add_argument("--port", type=int, default=None, help="fixed host port (default: any)")
     up.add_argument("--stdb-image", default=None, help="use this image instead of building")
-    up.set_defaults(handler=_env_up)
+    up.set_defaults(handler=env.up)
     env_commands.add_parser("down", help="remove everything the harness started") \
-        .set_defaults(handler=_env_down)
+        .set_defaults(handler=env.down)
+
+    run_parser = commands.add_parser("run", help="run the conformance suite (the main job)")
+    run_parser.add_argument("--profile", default="pr", choices=sorted(PROFILES))
+    run_parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed (nightly)")
+    run_parser.add_argument("--max-examples", type=int, default=None,
+                            help="generated examples per property")
+    _target_options(run_parser)
+    run_parser.set_defaults(handler=run)
+
+    repro_parser = commands.add_parser("repro", help="replay one scenario from its ID alone")
+    repro_parser.add_argument("scenario", help="a curated ID or a generated stdb1.* ID")
+    _target_options(repro_parser)
+    repro_parser.set_defaults(handler=repro)
+
+    check = commands.add_parser("check", help="re-run the checkers on stored artefacts")
+    check.add_argument("run_dir", help="a reports/runs/<slug> folder, or a folder of them")
+    check.set_defaults(handler=offline.check)
+
+    golden = commands.add_parser("golden", help="goldens of curated scenarios")
+    golden_commands = golden.add_subparsers(dest="golden_command", required=True)
+    update = golden_commands.add_parser("update", help="run a curated scenario, write golden")
+    update.add_argument("scenario_id", help="a curated ID, or `all`")
+    update.add_argument("--stdb-url", default=None)
+    update.add_argument("--stdb-image", default=None)
+    update.set_defaults(handler=goldens.update)
+
+    scenario = commands.add_parser("scenario", help="curated scenarios")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
+    save = scenario_commands.add_parser("save", help="turn a generated ID into a curated file")
+    save.add_argument("scenario_id")
+    save.add_argument("--name", required=True, help="the curated ID (file name)")
+    save.add_argument("--intent", required=True, help="what the scenario is for")
+    save.add_argument("--tag", action="append")
+    save.set_defaults(handler=offline.scenario_save)
     return parser
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from harness.env.services import ServiceContainer
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
 from harness.profiles import PROFILES, activate
+from harness.reports import summary
 from harness.reports.records import RECORDER
 from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
@@ -31,6 +33,8 @@ from harness.scenario.ids import decode, is_generated_id
 from harness.scenario.model import Scenario
 
 _container_skips: list[str] = []
+_results: list[summary.TestResult] = []
+_started = time.time()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only this scenario: a curated ID or a generated stdb1.* ID")
     group.addoption("--reports-dir", default=str(repo_root() / "reports"),
                     help="where summaries and per-scenario artefacts go")
+    group.addoption("--module-features", default="",
+                    help="comma-separated Cargo features of the module (mutants are features)")
     group.addoption("--max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
 
@@ -123,10 +129,13 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def reference_wasm() -> Path:
-    """The reference module compiled for wasm32 (cargo skips the work when unchanged)."""
+def reference_wasm(request: pytest.FixtureRequest) -> Path:
+    """The module under test compiled for wasm32 (cargo skips the work when unchanged).
+
+    The reference by default; `--module-features` selects a variant such as a mutant."""
+    features = [f for f in request.config.getoption("--module-features").split(",") if f]
     try:
-        return build_module(repo_root() / "projectors" / "reference")
+        return build_module(repo_root() / "projectors" / "reference", features)
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
 
@@ -191,6 +200,39 @@ def pytest_runtest_makereport(item: pytest.Item,
         item.user_properties.append(("scenarios_judged", str(len(records))))
         item.user_properties.append(("events_checked", str(sum(r.events for r in records))))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """One summary row per test: passed, violation, harness error or skipped."""
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        records = RECORDER.for_test(report.nodeid)
+        if report.passed:
+            outcome = "passed"
+        elif report.skipped:
+            outcome = "skipped"
+        elif any(not r.ok for r in records):
+            outcome = "violation"
+        else:
+            outcome = "error"
+        message = "" if report.passed else str(report.longreprtext)[-4000:]
+        if outcome == "violation":
+            message = _violation_message(report.longreprtext)
+        _results.append(summary.TestResult(report.nodeid, outcome, report.duration, message,
+                                           records))
+
+
+def _violation_message(text: str) -> str:
+    """From a failure's long text, the part our ContractViolation wrote (ID first)."""
+    start = text.rfind("SCENARIO ID: ")
+    return text[start:].split("\n\n", maxsplit=1)[0] if start >= 0 else text[-4000:]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not _results or not any("harness/suite" in r.nodeid for r in _results):
+        return
+    config = session.config
+    built = summary.build(config.getoption("--profile"), _started, _results)
+    summary.write(Path(config.getoption("--reports-dir")), built)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -74,7 +74,8 @@ def _record(method: str, path: str, response: requests.Response) -> Exchange:
         body, text = response.json(), None
     except ValueError:  # not JSON, including an empty body
         body, text = None, response.text
-    headers = {name: response.headers[name] for name in RECORDED_HEADERS if name in response.headers}
+    kept = response.headers
+    headers = {name: kept[name] for name in RECORDED_HEADERS if name in kept}
     return Exchange(method, path, response.status_code, body, text, headers)
 
 

@@ -16,7 +16,7 @@ A target says how both look on one concrete service:
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.contract.sync_tokens import ControlPolicy, RouteFamily
@@ -125,8 +125,8 @@ class ControlTarget:
 
     client: ControlClient
     admin: ControlAdmin
-    routes: TokenRoutes = TokenRoutes()
-    policy: ControlPolicy = ControlPolicy()
+    routes: TokenRoutes = field(default_factory=TokenRoutes)
+    policy: ControlPolicy = field(default_factory=ControlPolicy)
     signing_key: bytes | None = None
 
     def declaring(self, policy: ControlPolicy) -> ControlTarget:

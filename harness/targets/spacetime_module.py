@@ -18,7 +18,7 @@ from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES
 from harness.contract.snapshot import Snapshot, canonical_snapshot
 from harness.env.stack import Database
 from harness.spacetime.errors import ReducerFailed, SpacetimeUnavailable
-from harness.spacetime.http import SpacetimeHttp
+from harness.spacetime.http import Identity, SpacetimeHttp
 from harness.targets.base import OK, Reply, ReplyStatus
 
 
@@ -62,14 +62,24 @@ class SpacetimeModuleTarget:
         self.database = database
         self.names = names
         self._publisher = database.http()
-        self._clients: dict[str, SpacetimeHttp] = {}
+        self._clients: dict[str, tuple[Identity, SpacetimeHttp]] = {}
+
+    def _client(self, client: str) -> tuple[Identity, SpacetimeHttp]:
+        """A named client's identity and driver, minting the identity on first use."""
+        if client not in self._clients:
+            anonymous = SpacetimeHttp(self.database.url)
+            identity = anonymous.create_identity()
+            self._clients[client] = (identity, anonymous.with_token(identity.token))
+        return self._clients[client]
 
     def client_http(self, client: str) -> SpacetimeHttp:
         """The driver for a named client, creating its identity on first use."""
-        if client not in self._clients:
-            anonymous = SpacetimeHttp(self.database.url)
-            self._clients[client] = anonymous.with_token(anonymous.create_identity().token)
-        return self._clients[client]
+        return self._client(client)[1]
+
+    def client_identity(self, client: str) -> str:
+        """The named client's identity (hex): what M6 keys its checkpoints by, and what
+        the oracle needs as the caller to predict them."""
+        return self._client(client)[0].identity
 
     def _call(self, http: SpacetimeHttp, operation: str, args: list[Any]) -> Reply:
         try:

@@ -1,0 +1,92 @@
+"""`stdb-harness run` and `stdb-harness repro`: the conformance suite through pytest.
+
+Both run the suite shipped in harness/suite with the harness's pytest plugin, so the
+CLI, CI and a plain `pytest` call share one code path. The exit code is derived from
+the summary, not from pytest's code alone: a violation is 1, a harness error 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import suite
+from harness.errors import HarnessError
+
+EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
+
+
+def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
+    argv = [str(Path(suite.__file__).parent), "-p", "harness.pytest_plugin",
+            "-p", "no:cacheprovider", "--profile", args.profile,
+            "--reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
+            "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
+            "-o", "junit_family=xunit2", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "-q"]
+    if args.stdb_url:
+        argv += ["--stdb-url", args.stdb_url]
+    if args.stdb_image:
+        argv += ["--stdb-image", args.stdb_image]
+    if args.module_features:
+        argv += ["--module-features", args.module_features]
+    if getattr(args, "max_examples", None):
+        argv += ["--max-examples", str(args.max_examples)]
+    if getattr(args, "seed", None) is not None:
+        argv += ["--hypothesis-seed", str(args.seed)]
+    if getattr(args, "scenario", None):
+        argv += ["--scenario", args.scenario]
+    return argv
+
+
+def exit_code(pytest_code: int, reports: Path) -> int:
+    """0 conformant, 1 violation, 2 the harness could not run (DESIGN.md)."""
+    summary_path = reports / "summary.json"
+    if not summary_path.is_file():
+        return EXIT_OK if pytest_code == 0 else EXIT_HARNESS
+    summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
+    if summary["failed"]:
+        return EXIT_VIOLATION
+    if summary["errors"] or pytest_code not in (0, 1):
+        return EXIT_HARNESS
+    return EXIT_OK if pytest_code == 0 else EXIT_HARNESS
+
+
+def print_summary(reports: Path) -> None:
+    path = reports / "summary.json"
+    if not path.is_file():
+        return
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    for violation in summary["violations"]:
+        print(f"VIOLATION {','.join(violation['rules'])} [{violation['property']}] "
+              f"SCENARIO ID: {violation['id']}")
+    for name, p in sorted(summary["properties"].items()):
+        print(f"{name:<14} tests={p['tests']} passed={p['passed']} violations={p['failed']} "
+              f"errors={p['errors']} scenarios={p['scenarios']} events={p['events']} "
+              f"{p['duration_s']}s")
+    print(f"profile={summary['profile']} passed={summary['passed']} failed={summary['failed']} "
+          f"errors={summary['errors']} duration={summary['duration_s']}s "
+          f"events/min={summary['events_per_minute']}")
+    print(f"reports: {reports / 'summary.html'}, {reports / 'junit.xml'}, "
+          f"{reports / 'allure-results'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    reports = Path(args.reports_dir).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "summary.json").unlink(missing_ok=True)
+    code = int(pytest.main(pytest_args(args, reports)))
+    sys.stdout.flush()
+    print_summary(reports)
+    return exit_code(code, reports)
+
+
+def repro(args: argparse.Namespace) -> int:
+    if not args.scenario.strip():
+        raise HarnessError("no scenario ID given", "stdb-harness repro <ID>")
+    args.profile = "repro"
+    return run(args)

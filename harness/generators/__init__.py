@@ -1,0 +1,1 @@
+"""Hypothesis strategies: journals, deliveries and scenarios to run against a target."""
