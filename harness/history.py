@@ -58,8 +58,11 @@ class History:
 
     def complete(self, index: int, type_: EntryType, value: Any = None,
                  error: str | None = None) -> None:
+        """Record the completion of invoke `index`; it keeps the invoke's value unless
+        given a new one, so every completion says which step it completes."""
         invoked = next(e for e in self.entries if e.index == index and e.type is EntryType.INVOKE)
-        self.entries.append(Entry(index, type_, invoked.process, invoked.op, value, error,
+        self.entries.append(Entry(index, type_, invoked.process, invoked.op,
+                                  invoked.value if value is None else value, error,
                                   self._now_ms()))
 
     def completions(self) -> list[Entry]:

@@ -17,6 +17,8 @@ import pytest
 
 from harness import suite
 from harness.errors import HarnessError
+from harness.scenario.files import find
+from harness.scenario.ids import decode, is_generated_id
 
 EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
@@ -86,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def repro(args: argparse.Namespace) -> int:
-    if not args.scenario.strip():
-        raise HarnessError("no scenario ID given", "stdb-harness repro <ID>")
+    # Refuse a bad ID before anything is built or started.
+    if is_generated_id(args.scenario):
+        decode(args.scenario)
+    elif find(args.scenario) is None:
+        raise HarnessError(f"no scenario {args.scenario[:80]!r}",
+                           "pass a file name from scenarios/ (without .json) or a stdb1.* ID")
     args.profile = "repro"
     return run(args)

@@ -113,34 +113,45 @@ def conflicting(event: Event, variant: int) -> Event:
                  event.published_at_ms)
 
 
+NOISE = ("duplicate", "conflict", "ahead", "broken", "stranger applies", "compact",
+         "stranger compacts", "resume", "ack")
+
+
 def _noise(
+    draw: st.DrawFn,
     event: Event,
+    *,
     delivered: Sequence[Event],
     ahead: Sequence[Event],
     stream_ids: Sequence[str],
     longest: int,
-) -> st.SearchStrategy[Operation]:
-    """One mistake (or client call) to make before delivering `event`."""
-    cursors = st.integers(0, longest + 1)
+) -> Operation:
+    """One mistake (or client call) to make before delivering `event`: a conflict is of
+    `event` or of an earlier event, a duplicate of an earlier one, a gap an event from
+    `ahead`. Plain draws from fixed strategies: building strategies per draw is slow."""
+    kinds = [kind for kind in NOISE
+             if (kind != "duplicate" or delivered) and (kind != "ahead" or ahead)]
+    kind = draw(st.sampled_from(kinds))
     streams = st.sampled_from([*stream_ids, *INVALID_STREAM_IDS])
-    clients = st.sampled_from(CLIENTS)
-    choices: list[st.SearchStrategy[Operation]] = [
-        st.builds(lambda v: Apply(conflicting(event, v).reducer_args()), st.integers(1, 9)),
-        st.builds(lambda name: Apply(MUTATIONS[name](event.reducer_args())),
-                  st.sampled_from(sorted(MUTATIONS))),
-        st.just(Apply(event.reducer_args(), caller=INTRUDER)),
-        st.builds(Compact, streams, cursors),
-        st.builds(Compact, streams, cursors, st.just(INTRUDER)),
-        st.builds(Resume, clients, streams, cursors, cursors),
-        st.builds(Ack, clients, streams, cursors),
-    ]
-    if delivered:
-        choices.append(st.sampled_from(delivered).map(lambda e: Apply(e.reducer_args())))
-        choices.append(st.builds(lambda e, v: Apply(conflicting(e, v).reducer_args()),
-                                 st.sampled_from(delivered), st.integers(1, 9)))
-    if ahead:
-        choices.append(st.sampled_from(ahead).map(lambda e: Apply(e.reducer_args())))
-    return st.one_of(choices)
+    cursors = st.integers(0, longest + 1)
+    if kind == "duplicate":
+        return Apply(draw(st.sampled_from(delivered)).reducer_args())
+    if kind == "conflict":
+        original = draw(st.sampled_from([*delivered, event]))
+        return Apply(conflicting(original, draw(st.integers(1, 9))).reducer_args())
+    if kind == "ahead":
+        return Apply(draw(st.sampled_from(ahead)).reducer_args())
+    if kind == "broken":
+        return Apply(MUTATIONS[draw(st.sampled_from(sorted(MUTATIONS)))](event.reducer_args()))
+    if kind == "stranger applies":
+        return Apply(event.reducer_args(), caller=INTRUDER)
+    if kind in ("compact", "stranger compacts"):
+        caller = INTRUDER if kind == "stranger compacts" else None
+        return Compact(draw(streams), draw(cursors), caller)
+    client = draw(st.sampled_from(CLIENTS))
+    if kind == "resume":
+        return Resume(client, draw(streams), draw(cursors), draw(cursors))
+    return Ack(client, draw(streams), draw(cursors))
 
 
 @st.composite
@@ -156,7 +167,8 @@ def delivery_plans(draw: st.DrawFn, journal: Sequence[Event], max_noise: int = 2
         Operation
     ]:
         count = draw(st.integers(0, max_noise))
-        return [draw(_noise(event, delivered, ahead, stream_ids, longest)) for _ in range(count)]
+        return [_noise(draw, event, delivered=delivered, ahead=ahead, stream_ids=stream_ids,
+                       longest=longest) for _ in range(count)]
 
     plan: list[Operation] = []
     for index, event in enumerate(journal):

@@ -1,0 +1,45 @@
+"""The CLI's failure modes: a clear message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
+
+
+def test_an_unknown_scenario_id_is_exit_2_with_a_hint() -> None:
+    result = run_cli("repro", "no-such-scenario-anywhere", "--stdb-url", "http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_damaged_generated_id_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario", "save", "stdb1.rebuild.@@@", "--name", "x", "--intent", "y"]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_check_on_a_folder_without_runs_is_exit_2(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path)]) == 2
+    assert "holds no stored run" in capsys.readouterr().err
+
+
+def test_bad_arguments_are_exit_2() -> None:
+    assert run_cli("run", "--profile", "weekly").returncode == 2
+
+
+def test_no_docker_is_exit_2_with_what_to_do() -> None:
+    result = run_cli("env", "up", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert result.returncode == 2
+    assert "cannot reach a Docker engine" in result.stderr
+    assert "Traceback" not in result.stderr
