@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import golden
-from harness.checks import idempotence, rebuild
+from harness.checks import idempotence, rebuild, stale_cursor
 from harness.checks.snapshot_diff import diff_lines
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.history import History
@@ -23,6 +23,7 @@ from harness.reports.artefacts import store
 from harness.reports.records import RECORDER, ScenarioRecord
 from harness.runner.environment import RunEnvironment
 from harness.runner.module import run_module_scenario
+from harness.runner.resume import run_resume_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
 
@@ -32,10 +33,12 @@ Runner = Callable[[Scenario, RunEnvironment], History]
 CHECKERS: Mapping[str, Checker] = {
     "idempotence": idempotence.check,
     "rebuild": rebuild.check,
+    "stale_cursor": stale_cursor.check,
 }
 RUNNERS: Mapping[str, Runner] = {
     "idempotence": run_module_scenario,
     "rebuild": run_module_scenario,
+    "stale_cursor": run_resume_scenario,
 }
 
 

@@ -50,7 +50,7 @@ class Exchange:
 
 
 @dataclass(frozen=True)
-class Principal:
+class Credential:
     """A session or personal access token the admin API opened, with its bearer secret."""
 
     session_id: str
@@ -160,16 +160,16 @@ class ControlClient:
     def add_member(self, org_id: str, user_id: str, role: str = "member") -> None:
         self._admin("POST", "/memberships", {"org_id": org_id, "user_id": user_id, "role": role})
 
-    def open_session(self, user_id: str, org_id: str, device_id: str | None = None) -> Principal:
+    def open_session(self, user_id: str, org_id: str, device_id: str | None = None) -> Credential:
         """A session of a member; with `device_id` it is bound to that device."""
         document = {"user_id": user_id, "org_id": org_id}
         if device_id is not None:
             document["device_id"] = device_id
-        return _principal(self._admin("POST", "/sessions", document))
+        return _credential(self._admin("POST", "/sessions", document))
 
-    def issue_pat(self, user_id: str, org_id: str) -> Principal:
+    def issue_pat(self, user_id: str, org_id: str) -> Credential:
         """A personal access token: a session whose id starts `pat:` (T2)."""
-        return _principal(self._admin("POST", "/pats", {"user_id": user_id, "org_id": org_id}))
+        return _credential(self._admin("POST", "/pats", {"user_id": user_id, "org_id": org_id}))
 
     def revoke(self, session_id: str) -> None:
         self._admin("POST", "/revocations", {"session_id": session_id})
@@ -199,9 +199,9 @@ class ControlClient:
         return _toggles(self._admin("POST", "/toggles", document))
 
 
-def _principal(answer: Mapping[str, Any]) -> Principal:
+def _credential(answer: Mapping[str, Any]) -> Credential:
     device_id = answer.get("device_id")
-    return Principal(
+    return Credential(
         session_id=str(answer["session_id"]),
         access_token=str(answer["access_token"]),
         user_id=str(answer["user_id"]),

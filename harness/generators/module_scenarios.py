@@ -112,3 +112,50 @@ def rebuild_scenarios(draw: st.DrawFn, crashes: bool = False) -> Scenario:
     seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))
     steps += [{"op": "rebuild", "seed": seed} for seed in seeds]
     return Scenario("rebuild", ("G2", "M5"), tuple(steps))
+
+
+CURSOR_CLASSES = ("inside", "inside", "below_floor", "over_budget", "ahead", "zero")
+
+
+def _cursor(kind: str, oldest: int, head: int, budget: int, amount: int) -> int:
+    """A cursor of the requested class for a stream with this oldest seq, head, budget."""
+    floor = oldest - 1
+    if kind == "inside":
+        low = max(floor, head - budget)
+        return low + amount % (head - low + 1)
+    if kind == "below_floor":
+        return max(0, floor - 1 - amount % max(floor, 1))
+    if kind == "over_budget":
+        return max(0, head - budget - 1 - amount % 2)
+    if kind == "ahead":
+        return head + 1 + amount % 3
+    return 0
+
+
+@st.composite
+def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
+    """Deliver part of the journal, compact, resume clients with chosen cursors, go live."""
+    journal = draw(journal_steps(max_topics=2, max_events=8))
+    heads = _heads(journal)
+    steps: list[Step] = list(journal)
+    delivered: dict[str, int] = {}
+    oldest: dict[str, int] = {}
+    for topic, head in sorted(heads.items()):
+        delivered[topic] = draw(st.integers(0, head))
+        steps += [{"op": "deliver", "topic": topic, "seq": s}
+                  for s in range(1, delivered[topic] + 1)]
+        through = draw(st.integers(0, delivered[topic]))
+        if through:
+            steps.append({"op": "compact", "topic": topic, "through": through})
+        oldest[topic] = through + 1
+    for number, (kind, which, budget, amount) in enumerate(draw(st.lists(
+            st.tuples(st.sampled_from(CURSOR_CLASSES), st.integers(0, 1), st.integers(0, 4),
+                      st.integers(0, 9)), min_size=1, max_size=3))):
+        topic = sorted(heads)[which % len(heads)]
+        cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
+        steps.append({"op": "resume", "client": f"c{number}", "topic": topic,
+                      "cursor": cursor, "budget": budget})
+    for topic, head in sorted(heads.items()):  # live events after the resumes
+        steps += [{"op": "deliver", "topic": topic, "seq": s}
+                  for s in range(delivered[topic] + 1, head + 1)]
+    return Scenario("stale_cursor", ("R1", "R2", "R3", "R4"), tuple(steps))

@@ -69,7 +69,7 @@ class Ack:
 Operation = Apply | Compact | Resume | Ack
 
 
-def _rehashed(args: ApplyEventArgs) -> ApplyEventArgs:
+def rehashed(args: ApplyEventArgs) -> ApplyEventArgs:
     """`args` with the hash E5 gives them, so that checks after the hash are reached."""
     payload = json.loads(args.payload_json)
     text = hash_input(topic_of(args.stream_id), args.seq, args.kind, payload,
@@ -89,11 +89,11 @@ MUTATIONS: Mapping[str, Callable[[ApplyEventArgs], ApplyEventArgs]] = {
     "key of the next seq": _next_key,
     "empty kind": lambda a: a._replace(kind=""),
     "unknown kind, old hash": lambda a: a._replace(kind="unknown.kind"),
-    "unknown kind, rehashed": lambda a: _rehashed(a._replace(kind="unknown.kind")),
+    "unknown kind, rehashed": lambda a: rehashed(a._replace(kind="unknown.kind")),
     "empty payload_json": lambda a: a._replace(payload_json=""),
     "payload is an array": lambda a: a._replace(payload_json="[]"),
     "payload is not JSON": lambda a: a._replace(payload_json="{"),
-    "payload without fields, rehashed": lambda a: _rehashed(a._replace(payload_json="{}")),
+    "payload without fields, rehashed": lambda a: rehashed(a._replace(payload_json="{}")),
     "empty payload_hash": lambda a: a._replace(payload_hash=""),
     "zero hash": lambda a: a._replace(payload_hash="sha256:" + "0" * 64),
     "upper-case hash": lambda a: a._replace(payload_hash=a.payload_hash.upper()),
@@ -105,12 +105,15 @@ MUTATIONS: Mapping[str, Callable[[ApplyEventArgs], ApplyEventArgs]] = {
 
 
 def conflicting(event: Event, variant: int) -> Event:
-    """Another event with `event`'s identity (topic, seq) and other content (E6)."""
-    if variant % 2:
-        return Event(event.topic, event.seq, event.kind, event.payload,
-                     (event.published_at_ms + variant) % (MAX_MS + 1))
-    return Event(event.topic, event.seq, event.kind, {**event.payload, "~variant": variant},
-                 event.published_at_ms)
+    """Another event with `event`'s identity (topic, seq) and other content (E6): another
+    payload for even variants, else (or if the payload already held that field) another
+    published_at."""
+    published_at_ms = (event.published_at_ms + variant) % (MAX_MS + 1)
+    if variant % 2 == 0:
+        payload = {**event.payload, "~variant": variant}
+        if payload != event.payload:
+            return Event(event.topic, event.seq, event.kind, payload, event.published_at_ms)
+    return Event(event.topic, event.seq, event.kind, event.payload, published_at_ms)
 
 
 NOISE = ("duplicate", "conflict", "ahead", "broken", "stranger applies", "compact",

@@ -6,7 +6,7 @@ published it), so a delivery is exactly one reducer call and the history says wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from harness.checks.expectations import forged, interleaving
@@ -40,14 +40,24 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> SpacetimeMod
     return rebuilt
 
 
+StepHook = Callable[[History, int, Step], None]
+
+
 def run_module_scenario(scenario: Scenario, env: RunEnvironment,
-                        target: SpacetimeModuleTarget | None = None) -> History:
-    """Perform every step in order; snapshot the module at the end (and after rebuilds)."""
+                        target: SpacetimeModuleTarget | None = None,
+                        on_step: Mapping[str, StepHook] | None = None) -> History:
+    """Perform every step in order; snapshot the module at the end (and after rebuilds).
+
+    `on_step` lets another runner perform ops this one does not know (client resumes)
+    at their place in the sequence."""
     history = History()
+    hooks = on_step or {}
     target = target or env.fresh_target()
     for number, step in enumerate(scenario.steps):
         op = step["op"]
-        if op in ("deliver", "conflict"):
+        if op in hooks:
+            hooks[op](history, number, step)
+        elif op in ("deliver", "conflict"):
             event = scenario.event(step["topic"], step["seq"])
             if op == "conflict":
                 event = forged(event, step["payload"])

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from harness.checks.token_parity import Observation
-from harness.drivers.control import Exchange
-from harness.drivers.control import Principal as Credential
+from harness.drivers.control import Credential, Exchange
 from harness.generators.token_requests import BOUND_DEVICE, Principal, TokenCase
 from harness.targets.control import ControlTarget
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.contract.sync_tokens import ControlPolicy, RouteFamily
-from harness.drivers.control import AdminRefused, ControlClient, Principal
+from harness.drivers.control import AdminRefused, ControlClient, Credential
 from harness.errors import HarnessError
 
 
@@ -64,13 +64,13 @@ class ControlAdmin(Protocol):
     def member(self) -> tuple[str, str]:
         """A fresh user who is a member of a fresh org: (user_id, org_id)."""
 
-    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Principal:
+    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Credential:
         """A session of that member, bound to `device_id` when one is given."""
 
-    def issue_pat(self, user_id: str, org_id: str) -> Principal:
+    def issue_pat(self, user_id: str, org_id: str) -> Credential:
         """A personal access token of that member (T2: its session id starts `pat:`)."""
 
-    def revoke(self, principal: Principal) -> None:
+    def revoke(self, credential: Credential) -> None:
         """Revoke a session or PAT: its bearer must then answer 401."""
 
     def deny_sync_tokens(self, org_id: str) -> None:
@@ -102,14 +102,14 @@ class ReferenceAdmin:
         self._client.add_member(org_id, user_id)
         return user_id, org_id
 
-    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Principal:
+    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Credential:
         return self._client.open_session(user_id, org_id, device_id)
 
-    def issue_pat(self, user_id: str, org_id: str) -> Principal:
+    def issue_pat(self, user_id: str, org_id: str) -> Credential:
         return self._client.issue_pat(user_id, org_id)
 
-    def revoke(self, principal: Principal) -> None:
-        self._client.revoke(principal.session_id)
+    def revoke(self, credential: Credential) -> None:
+        self._client.revoke(credential.session_id)
 
     def deny_sync_tokens(self, org_id: str) -> None:
         self._client.set_org_policy(org_id, deny_sync_tokens=True)

@@ -1,0 +1,88 @@
+"""Stale-cursor handling (R1-R4): every resume gets exactly its gap, or exactly stale_cursor.
+
+For each client and stream, the reference client recorded what it did after its last
+resume: the module's answer, any snapshot it loaded, and each seq it handed to the
+application. Judged against the oracle:
+- the answer must be the oracle's, to the letter (R3);
+- a resumable cursor c must deliver exactly (c, head], once each, in order (R2);
+- a stale cursor must be followed by a snapshot before any delivery, then exactly
+  (snapshot head, head]; replaying from the refused cursor or skipping ahead without a
+  snapshot breaks R4, and so does a final cursor that is not the module's head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from harness.checks.expectations import expect
+from harness.checks.outcomes import outcome_violations
+from harness.checks.verdict import Verdict, Violation, verdict
+from harness.contract.streams import stream_of
+from harness.history import History
+from harness.model.outcome import Outcome
+from harness.scenario.model import Scenario
+
+PROPERTY = "stale_cursor"
+RULES = ("R1", "R2", "R3", "R4", "M4")
+
+
+def _last_resumes(scenario: Scenario) -> dict[tuple[str, str], tuple[int, Mapping[str, Any]]]:
+    last: dict[tuple[str, str], tuple[int, Mapping[str, Any]]] = {}
+    for number, step in enumerate(scenario.steps):
+        if step["op"] == "resume":
+            last[(step["client"], stream_of(step["topic"]))] = (number, step)
+    return last
+
+
+def _judge_client(who: str, step: Mapping[str, Any], expected: Outcome, record: Mapping[str, Any],
+                  head: int) -> Iterator[Violation]:
+    if record.get("failure"):
+        yield Violation("R2", f"{who} resumed at {step['cursor']} and gave up: "
+                        f"{record['failure']}")
+        return
+    steps = record["steps"]
+    delivered = [s["seq"] for s in steps if s["kind"] == "Delivered"]
+    cursor = step["cursor"]
+    if expected.error is None:
+        want = list(range(cursor + 1, head + 1))
+        if delivered != want:
+            yield Violation("R2", f"{who} resumed at {cursor}: delivered {delivered}, "
+                            f"expected exactly {want} (the gap, then live events)")
+        return
+    if not expected.error.startswith("stale_cursor"):
+        if delivered:
+            yield Violation("R1", f"{who}: resume was refused ({expected.error}) but the client "
+                            f"delivered {delivered}")
+        return
+    kinds = [s["kind"] for s in steps]
+    snapshots = [s for s in steps if s["kind"] == "SnapshotLoaded"]
+    if not snapshots or ("Delivered" in kinds and kinds.index("Delivered") <
+                         kinds.index("SnapshotLoaded")):
+        yield Violation("R4", f"{who}: cursor {cursor} was stale but the client delivered "
+                        f"{delivered} without first loading a snapshot")
+        return
+    replays = [s for s in steps[1:] if s["kind"] == "Resumed" and s["cursor"] == cursor]
+    if replays:
+        yield Violation("R4", f"{who}: resumed again from the refused cursor {cursor}")
+    snapshot_head = snapshots[-1]["head_seq"]
+    want = list(range(snapshot_head + 1, head + 1))
+    if delivered != want:
+        yield Violation("R2", f"{who}: after the snapshot at {snapshot_head} delivered "
+                        f"{delivered}, expected {want}")
+    if record["cursor"] != head:
+        yield Violation("R4", f"{who}: ended at cursor {record['cursor']}, module head {head}")
+
+
+def check(scenario: Scenario, history: History) -> Verdict:
+    expected = expect(scenario)
+    violations = list(outcome_violations(history, expected.outcomes))
+    heads = {row["stream_id"]: row["head_seq"]
+             for row in history.snapshots.get("final", {}).get("stream_head", [])}
+    for (client, stream_id), (number, step) in _last_resumes(scenario).items():
+        record = history.snapshots.get(f"client:{client}:{stream_id}")
+        if record is None:
+            continue
+        violations += _judge_client(f"client {client} on {stream_id}", step,
+                                    expected.outcomes[number], record, heads.get(stream_id, 0))
+    return verdict(PROPERTY, RULES, violations)
