@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import golden
-from harness.checks import idempotence, rebuild, stale_cursor
+from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.history import History
@@ -24,6 +24,7 @@ from harness.reports.records import RECORDER, ScenarioRecord
 from harness.runner.environment import RunEnvironment
 from harness.runner.module import run_module_scenario
 from harness.runner.resume import run_resume_scenario
+from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
 
@@ -34,11 +35,13 @@ CHECKERS: Mapping[str, Checker] = {
     "idempotence": idempotence.check,
     "rebuild": rebuild.check,
     "stale_cursor": stale_cursor.check,
+    "token_parity": token_scenario.check,
 }
 RUNNERS: Mapping[str, Runner] = {
     "idempotence": run_module_scenario,
     "rebuild": run_module_scenario,
     "stale_cursor": run_resume_scenario,
+    "token_parity": lambda scenario, env: run_token_scenario(scenario, env.control_target()),
 }
 
 

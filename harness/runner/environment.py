@@ -8,11 +8,12 @@ module (the reference or a mutant).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.env.stack import Stack
+from harness.env.stack import CONTROL_SIGNING_KEY, Stack
 from harness.errors import EnvironmentFailed
+from harness.targets.control import ControlTarget, reference_target
 from harness.targets.spacetime_module import REFERENCE_NAMES, ModuleNames, SpacetimeModuleTarget
 
 # SpacetimeDB 1.2 fsyncs its commitlog every 500 ms and acknowledges before that, so a
@@ -26,6 +27,14 @@ class RunEnvironment:
     stack: Stack
     wasm: Path
     names: ModuleNames = REFERENCE_NAMES
+    _control: ControlTarget | None = field(default=None, repr=False)
+
+    def control_target(self) -> ControlTarget:
+        """The control service (started on first use) as a token-route target."""
+        if self._control is None:
+            self._control = reference_target(self.stack.control().url,
+                                             CONTROL_SIGNING_KEY.encode("utf-8"))
+        return self._control
 
     def fresh_target(self) -> SpacetimeModuleTarget:
         """A new database with the module under test: every example gets its own."""

@@ -28,8 +28,12 @@ STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str
     "rebuild": ({"seed": int}, ("rebuild",)),
     # client `client` resumes `topic` from `cursor` with `budget` (R1-R4)
     "resume": ({"client": str, "topic": str, "cursor": int, "budget": int}, ("stale_cursor",)),
+    # the control service's declared policy for the following token steps (T1, T6)
+    "policy": ({"alias_retired": bool, "compat_enforced": bool}, ("token_parity",)),
     # one request of the token matrix, sent to both routes (T1-T6)
     "token": ({"case": str}, ("token_parity",)),
+    # a generated request body, sent to both /api routes (T2-T5)
+    "token_body": ({"body": dict}, ("token_parity",)),
 }
 
 

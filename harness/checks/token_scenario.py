@@ -1,0 +1,42 @@
+"""Token-route parity (T1-T6) judged from a recorded history, with no service running.
+
+Rebuilds the observations from the stored exchanges and hands them to the parity
+checker, so `stdb-harness check` re-judges a stored token run as it does module runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.checks.token_parity import Observation, check_token_parity
+from harness.checks.verdict import Verdict, verdict
+from harness.contract.sync_tokens import ControlPolicy
+from harness.drivers.control import Exchange
+from harness.history import History
+from harness.runner.token_scenario import case_of
+from harness.scenario.model import Scenario
+
+PROPERTY = "token_parity"
+
+
+def _exchange(data: Mapping[str, Any] | None) -> Exchange | None:
+    return Exchange(**data) if data else None
+
+
+def check(scenario: Scenario, history: History) -> Verdict:
+    control = history.snapshots.get("control", {})
+    observations: list[Observation] = []
+    for entry in history.completions():
+        if entry.op not in ("token", "token_body"):
+            continue
+        step = scenario.steps[entry.value["step"]]
+        canonical, alias = _exchange(entry.value["canonical"]), _exchange(entry.value["alias"])
+        assert canonical is not None and alias is not None
+        observations.append(Observation(case_of(step), canonical, alias,
+                                        _exchange(entry.value.get("canonical_again"))))
+    key = control.get("signing_key")
+    result = check_token_parity(observations, ControlPolicy(**control.get("policy", {})),
+                                openapi=control.get("openapi"),
+                                signing_key=key.encode() if key else None)
+    return verdict(PROPERTY, result.rules, result.violations)
