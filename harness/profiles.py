@@ -27,7 +27,7 @@ class Profile:
 
 
 PROFILES = {
-    "pr": Profile("pr", examples=12, derandomize=True, faults=False, write_database=False,
+    "pr": Profile("pr", examples=25, derandomize=True, faults=False, write_database=False,
                   missing_golden_fails=True),
     "nightly": Profile("nightly", examples=150, derandomize=False, faults=True,
                        write_database=True, missing_golden_fails=True),
