@@ -22,6 +22,8 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stdb-image", default=None, help="start this SpacetimeDB image")
     parser.add_argument("--module-features", default="",
                         help="Cargo features of the module under test (e.g. a mutant)")
+    parser.add_argument("--mutant", default=None,
+                        help="run against a deliberately broken variant (see `mutants`)")
     parser.add_argument("--reports-dir", default=str(repo_root() / "reports"))
 
 

@@ -31,6 +31,7 @@ from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
 from harness.scenario.ids import decode, is_generated_id
 from harness.scenario.model import Scenario
+from harness.targets.mutants import Mutant, mutant
 
 _container_skips: list[str] = []
 _results: list[summary.TestResult] = []
@@ -53,6 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where summaries and per-scenario artefacts go")
     group.addoption("--module-features", default="",
                     help="comma-separated Cargo features of the module (mutants are features)")
+    group.addoption("--mutant", default=None,
+                    help="run against a deliberately broken variant (harness/targets/mutants.py)")
     group.addoption("--max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
 
@@ -108,12 +111,24 @@ def _containers_required(config: pytest.Config) -> bool:
     return bool(config.getoption("--require-containers")) or bool(os.environ.get("CI"))
 
 
+def _selected_mutant(config: pytest.Config) -> Mutant | None:
+    name = config.getoption("--mutant")
+    if not name:
+        return None
+    try:
+        return mutant(name)
+    except HarnessError as exc:
+        pytest.fail(f"harness error: {exc}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The session's SpacetimeDB, started once and removed at the end."""
+    selected = _selected_mutant(request.config)
     options = StackOptions(
         stdb_url=request.config.getoption("--stdb-url"),
         stdb_image=request.config.getoption("--stdb-image"),
+        control_mutant=selected.control_mutant if selected else None,
     )
     try:
         running = Stack(options).start()
@@ -134,6 +149,9 @@ def reference_wasm(request: pytest.FixtureRequest) -> Path:
 
     The reference by default; `--module-features` selects a variant such as a mutant."""
     features = [f for f in request.config.getoption("--module-features").split(",") if f]
+    selected = _selected_mutant(request.config)
+    if selected is not None and selected.module_feature:
+        features.append(selected.module_feature)
     try:
         return build_module(repo_root() / "projectors" / "reference", features)
     except HarnessError as exc:

@@ -36,6 +36,8 @@ def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
         argv += ["--stdb-image", args.stdb_image]
     if args.module_features:
         argv += ["--module-features", args.module_features]
+    if getattr(args, "mutant", None):
+        argv += ["--mutant", args.mutant]
     if getattr(args, "max_examples", None):
         argv += ["--max-examples", str(args.max_examples)]
     if getattr(args, "seed", None) is not None:

@@ -41,6 +41,7 @@ class StackOptions:
     stdb_url: str | None = None
     stdb_image: str | None = None
     host_port: int | None = None
+    control_mutant: str | None = None  # a broken control service variant (harness/targets)
 
 
 # The control service's HS256 key: a test fixture, not a secret. The harness verifies the
@@ -124,7 +125,11 @@ class Stack:
         if self._network is None:
             raise EnvironmentFailed(f"the {spec.role} stub needs containers the harness starts",
                                     "run without --stdb-url to use the stub services")
-        env = {"CONTROL_SIGNING_KEY": CONTROL_SIGNING_KEY} if spec is CONTROL else {}
+        env: dict[str, str] = {}
+        if spec is CONTROL:
+            env["CONTROL_SIGNING_KEY"] = CONTROL_SIGNING_KEY
+            if self.options.control_mutant:
+                env["CONTROL_MUTANT"] = self.options.control_mutant
         image = ensure_stub_image(docker_client())
         self.services[spec.role] = ServiceContainer(spec, image, self._network, env=env).start()
         return self.services[spec.role]

@@ -25,7 +25,7 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 
 def main() -> int:
     config = parse_config(sys.argv[1:], os.environ)
-    app = App(ControlState(config.toggles), config.settings)
+    app = App(ControlState(config.toggles), config.settings, mutant=config.mutant)
     signal.signal(signal.SIGTERM, _stop)
     with ControlServer((config.host, config.port), app) as server:
         print(f"control service listening on {server.base_url}", file=sys.stderr, flush=True)

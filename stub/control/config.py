@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from stub.control.hs256 import MIN_KEY_BYTES
+from stub.control.mutants import ALIAS_MUTANTS
 from stub.control.state import Toggles
 from stub.control.tokens import TokenSettings
 
@@ -33,6 +34,7 @@ class Config:
     port: int
     settings: TokenSettings
     toggles: Toggles
+    mutant: str = ""
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -46,6 +48,8 @@ def _add_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> N
     parser.add_argument("--host", default=env.get("CONTROL_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env.get("CONTROL_PORT", "8081")))
     parser.add_argument("--signing-key", default=env.get("CONTROL_SIGNING_KEY"))
+    parser.add_argument("--mutant", default=env.get("CONTROL_MUTANT", ""),
+                        choices=["", *ALIAS_MUTANTS], help="a deliberately broken alias")
     parser.add_argument("--issuer", default=env.get("CONTROL_ISSUER", "openagents-control-stub"))
     parser.add_argument("--audience", default=env.get("CONTROL_AUDIENCE", "openagents-sync"))
     parser.add_argument("--kid", default=env.get("CONTROL_KID", "sync-auth-v1"))
@@ -72,4 +76,5 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> Config:
         port=args.port,
         settings=TokenSettings(key, args.issuer, args.audience, args.kid),
         toggles=Toggles(alias_retired=args.alias_retired, compat_enforced=args.compat_enforced),
+        mutant=args.mutant,
     )

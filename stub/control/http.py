@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from stub.control import admin, openapi, tokens
+from stub.control import admin, mutants, openapi, tokens
 from stub.control.compat import check_client_build
 from stub.control.errors import ApiError, method_not_allowed, not_found
 from stub.control.state import ControlState
@@ -53,6 +53,7 @@ class App:
     settings: tokens.TokenSettings
     clock: Callable[[], float] = time.time
     new_token_id: Callable[[], str] = _new_token_id
+    mutant: str = ""  # a deliberately broken alias (stub/control/mutants.py); "" = reference
 
 
 Handler = Callable[[App, Request], Response]
@@ -122,6 +123,8 @@ def _route(app: App, request: Request) -> Response:
         raise method_not_allowed([route.method])
     if route.versioned and app.state.toggles.compat_enforced:
         check_client_build(request.headers)
+    if route.alias and app.mutant:
+        return mutants.ALIAS_MUTANTS[app.mutant](route.handler)(app, request)
     return route.handler(app, request)
 
 

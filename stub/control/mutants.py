@@ -1,0 +1,71 @@
+"""Deliberately broken alias routes, for proving the harness catches route divergence.
+
+Each mutant is a realistic slip in a service whose alias route grew its own code path
+instead of sharing the canonical handler: it answers differently from the canonical
+route in one small way, breaking T5. Selected with `--mutant NAME` (CONTROL_MUTANT);
+the reference runs with none.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from stub.control import hs256
+from stub.control.errors import ApiError
+
+if TYPE_CHECKING:
+    from stub.control.http import App, Handler, Request, Response
+
+
+def _alias_ignores_ttl(handler: Handler) -> Handler:
+    """The alias forgets to pass ttl_seconds through: every alias token gets the default."""
+    def alias(app: App, request: Request) -> Response:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return handler(app, request)
+        if isinstance(body, dict):
+            body.pop("ttl_seconds", None)
+            request = dataclasses.replace(request, body=json.dumps(body).encode())
+        return handler(app, request)
+    return alias
+
+
+def _alias_other_error_code(handler: Handler) -> Handler:
+    """The alias maps an unknown scope to the generic invalid_request code."""
+    def alias(app: App, request: Request) -> Response:
+        try:
+            return handler(app, request)
+        except ApiError as error:
+            if error.code == "invalid_scope":
+                raise ApiError(error.status, "invalid_request", error.message) from error
+            raise
+    return alias
+
+
+def _alias_drops_claim(handler: Handler) -> Handler:
+    """The alias signs its JWT from an older claim builder that lacks oa_device_id."""
+    def alias(app: App, request: Request) -> Response:
+        response = handler(app, request)
+        data: dict[str, Any] = response.body["data"] if response.status == 200 else {}
+        if data:
+            claims = json.loads(_b64decode(data["token"].split(".")[1]))
+            claims.pop("oa_device_id", None)
+            data["token"] = hs256.encode(claims, app.settings.signing_key, app.settings.kid)
+        return response
+    return alias
+
+
+def _b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+ALIAS_MUTANTS: Final[Mapping[str, Callable[[Handler], Handler]]] = {
+    "alias-ignores-ttl": _alias_ignores_ttl,
+    "alias-other-error-code": _alias_other_error_code,
+    "alias-drops-claim": _alias_drops_claim,
+}
