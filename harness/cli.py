@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.commands import env, goldens, offline
+from harness.commands import env, goldens, mutants, offline
 from harness.commands.run import EXIT_HARNESS, repro, run
 from harness.env.cache import repo_root
 from harness.errors import HarnessError
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     repro_parser.add_argument("scenario", help="a curated ID or a generated stdb1.* ID")
     _target_options(repro_parser)
     repro_parser.set_defaults(handler=repro)
+
+    mutants_parser = commands.add_parser("mutants", help="the pr profile against every mutant")
+    mutants_parser.add_argument("--only", nargs="*", help="mutant names (default: all)")
+    mutants_parser.add_argument("--max-examples", type=int, default=None)
+    mutants_parser.add_argument("--reports-dir", default=str(repo_root() / "reports"))
+    mutants_parser.set_defaults(handler=mutants.run_mutants)
 
     check = commands.add_parser("check", help="re-run the checkers on stored artefacts")
     check.add_argument("run_dir", help="a reports/runs/<slug> folder, or a folder of them")

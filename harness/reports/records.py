@@ -6,6 +6,7 @@ the summary writer aggregates them by property.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 
@@ -19,6 +20,7 @@ class ScenarioRecord:
     seconds: float
     violations: list[dict[str, object]] = field(default_factory=list)
     artefacts: str = ""
+    finished_at: float = field(default_factory=time.time)
 
     @property
     def ok(self) -> bool:

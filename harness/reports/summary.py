@@ -52,12 +52,14 @@ def build(profile: str, started: float, results: list[TestResult]) -> dict[str, 
         if result.outcome == "violation":
             failing = [r for r in result.records if not r.ok]
             final = failing[-1] if failing else None
+            detected = round(failing[0].finished_at - started, 2) if failing else None
             violations.append({
                 "id": final.scenario_id if final else "",
                 "property": result.property_name,
                 "rules": sorted({str(v["rule"]) for v in final.violations}) if final else [],
                 "test": result.nodeid,
                 "events": final.events if final else 0,
+                "detected_after_s": detected,
                 "artefacts": final.artefacts if final else "",
                 "explanation": result.message[:4000],
             })
