@@ -40,6 +40,17 @@ pub fn apply_event(
     let event = validate_event(&args)?;
 
     if let Some(stored) = ctx.db.sync_event().idempotency_key().find(&args.idempotency_key) {
+        // MUTANT mutant-fold-counts-duplicate (breaks M1.3, E6, B1): the duplicate is folded again.
+        #[cfg(feature = "mutant-fold-counts-duplicate")]
+        if stored.payload_hash == args.payload_hash {
+            fold_into_tables(ctx, args.seq, &event);
+        }
+        // MUTANT mutant-conflict-overwrites (breaks E6, M1.3): a conflict replaces the stored row.
+        #[cfg(feature = "mutant-conflict-overwrites")]
+        if stored.payload_hash != args.payload_hash {
+            ctx.db.sync_event().idempotency_key().update(stored_row(args));
+            return Ok(());
+        }
         return check_duplicate(&stored, &args);
     }
 
@@ -49,7 +60,13 @@ pub fn apply_event(
     }
     // head_seq + 1 cannot overflow: seqs start at 1 and grow by one per applied event.
     let expected_next_seq = head.head_seq + 1;
+    #[cfg(not(feature = "mutant-gap-allowed"))]
     if args.seq != expected_next_seq {
+        return Err(sequence_conflict(expected_next_seq, args.seq));
+    }
+    // MUTANT mutant-gap-allowed (breaks M1.5, M3): only seq <= head is refused; the head jumps.
+    #[cfg(feature = "mutant-gap-allowed")]
+    if args.seq < expected_next_seq {
         return Err(sequence_conflict(expected_next_seq, args.seq));
     }
 

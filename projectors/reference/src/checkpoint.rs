@@ -3,7 +3,9 @@
 
 use spacetimedb::{ReducerContext, Table};
 
-use crate::errors::{checkpoint_ahead_of_head, checkpoint_regression, invalid_event, Field};
+#[cfg(not(feature = "mutant-checkpoint-backwards"))]
+use crate::errors::checkpoint_regression;
+use crate::errors::{checkpoint_ahead_of_head, invalid_event, Field};
 use crate::heads::read_head;
 use crate::keys::checkpoint_key;
 use crate::streams::topic_of;
@@ -26,6 +28,8 @@ pub fn ack_checkpoint(ctx: &ReducerContext, stream_id: String, last_applied_seq:
     let table = ctx.db.stream_checkpoint();
     let stored = table.checkpoint_key().find(&key);
     if let Some(row) = &stored {
+        // MUTANT mutant-checkpoint-backwards (breaks M6) removes this check: a lower seq is stored.
+        #[cfg(not(feature = "mutant-checkpoint-backwards"))]
         if last_applied_seq < row.last_applied_seq {
             return Err(checkpoint_regression(row.last_applied_seq, last_applied_seq));
         }

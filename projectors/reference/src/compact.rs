@@ -31,6 +31,8 @@ pub fn compact_stream(ctx: &ReducerContext, stream_id: String, through_seq: u64)
     }
 
     delete_events_through(ctx, &stream_id, through_seq);
+    #[cfg(feature = "mutant-compact-touches-projections")]
+    delete_projection_row(ctx, &stream_id);
     write_head(
         ctx,
         StreamHead {
@@ -54,5 +56,22 @@ fn delete_events_through(ctx: &ReducerContext, stream_id: &str, through_seq: u64
         .collect();
     for key in doomed {
         ctx.db.sync_event().idempotency_key().delete(&key);
+    }
+}
+
+/// MUTANT mutant-compact-touches-projections (breaks M4): "cleans up" the stream's projection
+/// row along with its old events, so the next event folds into a fresh row.
+#[cfg(feature = "mutant-compact-touches-projections")]
+fn delete_projection_row(ctx: &ReducerContext, stream_id: &str) {
+    use crate::streams::{family_of, StreamFamily};
+    use crate::tables::{run_summary, worker_status};
+    match topic_of(stream_id).map(|topic| family_of(&topic)) {
+        Some(StreamFamily::Run { run_id }) => {
+            ctx.db.run_summary().run_id().delete(&run_id);
+        }
+        Some(StreamFamily::Worker { worker_id }) => {
+            ctx.db.worker_status().worker_id().delete(&worker_id);
+        }
+        Some(StreamFamily::Other) | None => {}
     }
 }

@@ -32,6 +32,16 @@ pub fn fold_into_tables(ctx: &ReducerContext, seq: u64, event: &ProjectedEvent) 
         ProjectedEvent::Worker { worker_id, event } => {
             let before = ctx.db.worker_status().worker_id().find(worker_id);
             let after = fold_worker(before.clone(), worker_id, seq, event);
+            // MUTANT mutant-timestamp-projection (breaks M5, G2): a heartbeat records when the
+            // worker was last seen (the reducer's clock, in ms) in last_seq, so a rebuild differs.
+            #[cfg(feature = "mutant-timestamp-projection")]
+            let after = match event {
+                WorkerEvent::Heartbeat => WorkerStatus {
+                    last_seq: ctx.timestamp.to_micros_since_unix_epoch() as u64 / 1000,
+                    ..after
+                },
+                _ => after,
+            };
             if before.is_some() {
                 ctx.db.worker_status().worker_id().update(after);
             } else {

@@ -50,7 +50,13 @@ pub fn stale_reasons(head: &StreamHead, after_seq: u64, replay_budget: u64) -> V
         reasons.push(RETENTION_FLOOR_BREACH);
     }
     // Too many events to replay; a snapshot is cheaper.
+    #[cfg(not(feature = "mutant-stale-budget-off-by-one"))]
     if after_seq <= head.head_seq && head.head_seq - after_seq > replay_budget {
+        reasons.push(REPLAY_BUDGET_EXCEEDED);
+    }
+    // MUTANT mutant-stale-budget-off-by-one (breaks R3): a gap of budget + 1 still resumes.
+    #[cfg(feature = "mutant-stale-budget-off-by-one")]
+    if after_seq <= head.head_seq && head.head_seq - after_seq > replay_budget.saturating_add(1) {
         reasons.push(REPLAY_BUDGET_EXCEEDED);
     }
     // The client claims events the stream does not have.

@@ -48,7 +48,14 @@ pub fn validate_event(args: &EventArgs) -> Result<ProjectedEvent, String> {
     }
     let payload = parse_object(&args.payload_json).ok_or_else(|| invalid_event(Field::Payload))?;
     let expected_hash = payload_hash(&topic, args.seq, &args.kind, &payload, args.published_at_ms);
+    #[cfg(not(feature = "mutant-skip-hash-check"))]
     if expected_hash.as_deref() != Some(args.payload_hash.as_str()) {
+        return Err(invalid_event(Field::PayloadHash));
+    }
+    // MUTANT mutant-skip-hash-check (breaks E5, M1.2): only checks that a hash can be computed,
+    // never compares it with the one sent.
+    #[cfg(feature = "mutant-skip-hash-check")]
+    if expected_hash.is_none() {
         return Err(invalid_event(Field::PayloadHash));
     }
     parse_event(&family_of(&topic), &args.kind, &payload).map_err(|error| match error {
