@@ -103,15 +103,6 @@ class FaultCounters:
     crash_after_commit_next: int
     crash_before_send_next: int
 
-    @property
-    def pending(self) -> int:
-        return (
-            self.duplicate_next
-            + self.reorder_next
-            + self.crash_after_commit_next
-            + self.crash_before_send_next
-        )
-
 
 @dataclass(frozen=True)
 class StreamStatus:
