@@ -22,6 +22,7 @@ from harness.contract.canonical import sha256_tag
 from harness.contract.events import ApplyEventArgs, Event, hash_input, idempotency_key
 from harness.contract.streams import topic_of
 from harness.contract.timestamps import MAX_MS
+from harness.generators.journals import journals
 
 CLIENTS = ("alice", "bob")
 INTRUDER = "mallory"
@@ -116,6 +117,26 @@ def conflicting(event: Event, variant: int) -> Event:
     return Event(event.topic, event.seq, event.kind, event.payload, published_at_ms)
 
 
+def _stream(draw: st.DrawFn, stream_ids: Sequence[str]) -> str:
+    """Mostly (7 in 8) a stream of the journal, else one that no topic maps to."""
+    if stream_ids and draw(st.integers(0, 7)) < 7:
+        return draw(st.sampled_from(stream_ids))
+    return draw(st.sampled_from(INVALID_STREAM_IDS))
+
+
+def _cursor(draw: st.DrawFn, head: int) -> int:
+    """A seq in 0..head+1, shrinking towards `head`: where M4, M6 and R3 have their
+    boundaries, which uniformly drawn cursors seldom hit."""
+    return head - draw(st.integers(-1, head))
+
+
+def _budget(draw: st.DrawFn, head: int, after: int) -> int:
+    """A replay budget: half the time within one of the gap head-after (R3's boundary)."""
+    if draw(st.booleans()):
+        return draw(st.integers(0, head + 1))
+    return max(0, head - after + draw(st.integers(-1, 1)))
+
+
 NOISE = ("duplicate", "conflict", "ahead", "broken", "stranger applies", "compact",
          "stranger compacts", "resume", "ack")
 
@@ -126,57 +147,71 @@ def _noise(
     *,
     delivered: Sequence[Event],
     ahead: Sequence[Event],
-    stream_ids: Sequence[str],
-    longest: int,
-) -> Operation:
-    """One mistake (or client call) to make before delivering `event`: a conflict is of
+    heads: Mapping[str, int],
+) -> list[Operation]:
+    """One mistake (or client calls) to make before delivering `event`: a conflict is of
     `event` or of an earlier event, a duplicate of an earlier one, a gap an event from
-    `ahead`. Plain draws from fixed strategies: building strategies per draw is slow."""
+    `ahead`; compactions, resumes and checkpoints take cursors near the stream's head as
+    planned so far (`heads`), and checkpoints come in runs of two or three on one stream,
+    so that they can also move backwards. Plain draws from fixed strategies: building
+    strategies per draw is slow."""
     kinds = [kind for kind in NOISE
              if (kind != "duplicate" or delivered) and (kind != "ahead" or ahead)]
     kind = draw(st.sampled_from(kinds))
-    streams = st.sampled_from([*stream_ids, *INVALID_STREAM_IDS])
-    cursors = st.integers(0, longest + 1)
     if kind == "duplicate":
-        return Apply(draw(st.sampled_from(delivered)).reducer_args())
+        return [Apply(draw(st.sampled_from(delivered)).reducer_args())]
     if kind == "conflict":
         original = draw(st.sampled_from([*delivered, event]))
-        return Apply(conflicting(original, draw(st.integers(1, 9))).reducer_args())
+        return [Apply(conflicting(original, draw(st.integers(1, 9))).reducer_args())]
     if kind == "ahead":
-        return Apply(draw(st.sampled_from(ahead)).reducer_args())
+        return [Apply(draw(st.sampled_from(ahead)).reducer_args())]
     if kind == "broken":
-        return Apply(MUTATIONS[draw(st.sampled_from(sorted(MUTATIONS)))](event.reducer_args()))
+        return [Apply(MUTATIONS[draw(st.sampled_from(sorted(MUTATIONS)))](event.reducer_args()))]
     if kind == "stranger applies":
-        return Apply(event.reducer_args(), caller=INTRUDER)
+        return [Apply(event.reducer_args(), caller=INTRUDER)]
+    stream_id = _stream(draw, sorted(heads))
+    head = heads.get(stream_id, 0)
     if kind in ("compact", "stranger compacts"):
         caller = INTRUDER if kind == "stranger compacts" else None
-        return Compact(draw(streams), draw(cursors), caller)
+        return [Compact(stream_id, _cursor(draw, head), caller)]
     client = draw(st.sampled_from(CLIENTS))
     if kind == "resume":
-        return Resume(client, draw(streams), draw(cursors), draw(cursors))
-    return Ack(client, draw(streams), draw(cursors))
+        after = _cursor(draw, head)
+        return [Resume(client, stream_id, after, _budget(draw, head, after))]
+    return [Ack(client, stream_id, _cursor(draw, head))
+            for _ in range(draw(st.integers(2, 3)))]
 
 
 @st.composite
 def delivery_plans(draw: st.DrawFn, journal: Sequence[Event], max_noise: int = 2) -> list[
     Operation
 ]:
-    """The journal's events in order, each preceded by up to `max_noise` other calls,
-    and up to `max_noise` more calls at the end."""
-    stream_ids = sorted({event.stream_id for event in journal})
-    longest = max((event.seq for event in journal), default=0)
+    """The journal's events in order, each preceded by up to `max_noise` mistakes or
+    client calls, and up to `max_noise` more at the end."""
+    heads = dict.fromkeys(sorted({event.stream_id for event in journal}), 0)
 
     def noise(event: Event, delivered: Sequence[Event], ahead: Sequence[Event]) -> list[
         Operation
     ]:
-        count = draw(st.integers(0, max_noise))
-        return [_noise(draw, event, delivered=delivered, ahead=ahead, stream_ids=stream_ids,
-                       longest=longest) for _ in range(count)]
+        made: list[Operation] = []
+        for _ in range(draw(st.integers(0, max_noise))):
+            made += _noise(draw, event, delivered=delivered, ahead=ahead, heads=heads)
+        return made
 
     plan: list[Operation] = []
     for index, event in enumerate(journal):
         plan += noise(event, journal[:index], journal[index + 1 :])
         plan.append(Apply(event.reducer_args()))
+        heads[event.stream_id] = event.seq
     if journal:
         plan += noise(journal[-1], journal, ())
     return plan
+
+
+@st.composite
+def planned_journals(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> tuple[
+    list[Event], list[Operation]
+]:
+    """A journal and a delivery plan for it."""
+    journal = draw(journals(max_topics=max_topics, max_events=max_events))
+    return journal, draw(delivery_plans(journal))

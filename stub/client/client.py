@@ -108,7 +108,7 @@ class ResumingClient:
                 update = stream.subscriber.next_transaction(timeout=remaining)
             except WaitTimedOut:
                 return
-            if not self._admit(stream, update.inserts("sync_event")):
+            if self._admit(stream, update.inserts("sync_event")) is not None:
                 self._resume(stream)
 
     def cursor(self, stream_id: str) -> int:
@@ -149,20 +149,24 @@ class ResumingClient:
         snapshot was loading), up to `max_resumes` calls.
         """
         first: Resumed | None = None
+        why = ""
         for _ in range(self._max_resumes):
             answer = self._call_resume(stream)
             if first is None:
                 first = answer
             if answer.ok:
-                if self._subscribe(stream):
+                cursor = stream.view.cursor
+                beyond_gap = self._subscribe(stream)
+                if beyond_gap is None:
                     return first
+                why = f"after cursor {cursor} the subscription began at seq {beyond_gap}"
             elif answer.stale:
                 self._recover(stream)
+                why = answer.error or ""
             else:
                 return first
-        raise ResumeFailedError(
-            f"{stream.stream_id}: no gap-free subscription after {self._max_resumes} resumes"
-        )
+        raise ResumeFailedError(f"{stream.stream_id}: no gap-free subscription after "
+                                f"{self._max_resumes} resumes; last: {why}")
 
     def _call_resume(self, stream: _Stream) -> Resumed:
         """Ask the module whether the view's cursor may resume (R1, R3)."""
@@ -177,9 +181,9 @@ class ResumingClient:
         stream.steps.append(answer)
         return answer
 
-    def _subscribe(self, stream: _Stream) -> bool:
+    def _subscribe(self, stream: _Stream) -> int | None:
         """Replace the stream's subscription by one for the events after the cursor (R1)
-        and deliver its initial rows; False if they have a gap."""
+        and deliver its initial rows; the seq beyond a gap in them, if there is one."""
         stream.unsubscribe()
         if self._schema is None:
             self._schema = self._http.schema(self._database)
@@ -198,8 +202,8 @@ class ResumingClient:
         stream.view = StreamView(base_seq=snapshot.head_seq, projection=snapshot.projection)
         stream.steps.append(SnapshotLoaded(snapshot.head_seq))
 
-    def _admit(self, stream: _Stream, rows: list[Row]) -> bool:
-        """Deliver rows through the view (R2) and record them; False on a gap."""
+    def _admit(self, stream: _Stream, rows: list[Row]) -> int | None:
+        """Deliver rows through the view (R2) and record them; the seq beyond a gap."""
         admission = stream.view.admit(rows)
         stream.steps.extend(Delivered(seq) for seq in admission.delivered)
-        return not admission.gap
+        return admission.beyond_gap

@@ -19,10 +19,11 @@ from harness.spacetime.sats import Row
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """What `admit` did: the seqs it delivered, and whether it stopped at a hole."""
+    """What `admit` did: the seqs it delivered and, if it stopped at a hole, the seq it
+    found beyond the hole."""
 
     delivered: tuple[int, ...]
-    gap: bool
+    beyond_gap: int | None = None
 
 
 @dataclass
@@ -52,7 +53,7 @@ class StreamView:
             if seq <= self.cursor:
                 continue
             if seq != self.cursor + 1:
-                return Admission(tuple(delivered), gap=True)
+                return Admission(tuple(delivered), beyond_gap=seq)
             self.events.append(row)
             delivered.append(seq)
-        return Admission(tuple(delivered), gap=False)
+        return Admission(tuple(delivered))

@@ -57,6 +57,16 @@ def admit(topic: str, kind: str, payload_json: str, published_at_ms: int | None)
     return Draft(topic, kind, payload, published_at_ms)
 
 
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_float(item) for item in value)
+    return False
+
+
 def _payload(payload_json: str) -> dict[str, Any]:
     """The payload object, refused when it is not JSON, not an object, has no canonical
     form (E4: NaN, integers beyond i64/u64) or is too large in that form."""
@@ -67,6 +77,12 @@ def _payload(payload_json: str) -> dict[str, Any]:
         size = len(canonical_json(payload).encode("utf-8"))
     except CanonicalJsonError as exc:
         raise RefusedError("invalid_json", f"payload_json: {exc}") from None
+    if _has_float(payload):
+        # E4 writes integers as integers but fixes no spelling for other numbers (Python
+        # writes 1e-07, serde_json 1e-7), so the module could recompute another hash and
+        # refuse the event forever; refusing it here keeps it out of the journal.
+        raise RefusedError("unsupported_number",
+                           "payload_json holds a non-integer number; E4 fixes no form for it")
     if size > MAX_PAYLOAD_BYTES:
         raise RefusedError(
             "payload_too_large",

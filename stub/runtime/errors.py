@@ -17,6 +17,7 @@ RefusalCode = Literal[
     "payload_not_object",
     "invalid_payload",
     "payload_too_large",
+    "unsupported_number",
     "seq_not_allowed",
     "invalid_published_at",
     "invalid_stream_id",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.contract.timestamps import MAX_MS
-from stub.runtime.admission import MAX_PAYLOAD_BYTES
+from stub.runtime.admission import MAX_PAYLOAD_BYTES, admit
 from stub.runtime.errors import RefusedError
 from tests.unit.test_runtime_support import (
     NOTE,
@@ -103,3 +103,13 @@ def test_refusal_needs_no_spacetimedb_and_extra_payload_fields_are_fine(
     service = runtimes.start()
     event = service.append(RUN, "run.step", '{"tokens":0,"note":"extra"}')
     assert event.payload == {"tokens": 0, "note": "extra"}
+
+
+@pytest.mark.parametrize("payload", ['{"text": "t", "x": 1e-7}', '{"text": "t", "x": [1.5]}',
+                                     '{"text": "t", "x": {"y": 100.0}}'])
+def test_E4_non_integer_numbers_are_refused_before_the_journal(payload: str) -> None:
+    """Python and Rust spell some floats differently, so the module could never accept
+    such an event (its stream would be dead-lettered for good): refuse it at append."""
+    with pytest.raises(RefusedError) as refused:
+        admit("fleet:user:u1:workers", "note", payload, None)
+    assert refused.value.code == "unsupported_number"
