@@ -106,7 +106,7 @@ class Judge:
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
         record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
         RECORDER.add(record)
-        label_scenario(scenario, result)
+        label_scenario(scenario, result, Path(record.artefacts) if record.artefacts else None)
         if not result.ok:
             raise ContractViolation(scenario, result, Path(record.artefacts))
         return result

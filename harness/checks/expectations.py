@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from harness.contract.events import Event
+from harness.contract.events import ApplyEventArgs, Event
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.model.module import ReferenceModel
@@ -23,6 +23,14 @@ PUBLISHER = "publisher"
 def forged(event: Event, payload: dict[str, object]) -> Event:
     """The same identity (topic, seq) with other content: what a `conflict` step sends."""
     return Event(event.topic, event.seq, event.kind, payload, event.published_at_ms)
+
+
+WRONG_HASH = "sha256:" + "0" * 64
+
+
+def wrong_hash(event: Event) -> ApplyEventArgs:
+    """The event's apply arguments with a hash that matches no content: E5 must refuse it."""
+    return event.reducer_args()._replace(payload_hash=WRONG_HASH)
 
 
 def interleaving(journal: list[Event], seed: int) -> list[Event]:
@@ -72,6 +80,12 @@ def expect(scenario: Scenario) -> Expectation:
         elif op == "conflict":
             event = forged(scenario.event(step["topic"], step["seq"]), step["payload"])
             expectation.outcomes[number] = model.apply_event(PUBLISHER, event.reducer_args())
+        elif op == "bad_hash":
+            expectation.outcomes[number] = model.apply_event(
+                PUBLISHER, wrong_hash(scenario.event(step["topic"], step["seq"])))
+        elif op == "ack":
+            expectation.outcomes[number] = model.ack_checkpoint(
+                step["client"], stream_of(step["topic"]), step["seq"])
         elif op == "compact":
             expectation.outcomes[number] = model.compact_stream(
                 PUBLISHER, stream_of(step["topic"]), step["through"])

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from harness.checks.expectations import expect
-from harness.checks.outcomes import outcome_violations
+from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.contract.streams import stream_of
 from harness.history import History
@@ -77,6 +77,9 @@ def _judge_client(who: str, step: Mapping[str, Any], expected: Outcome, record: 
 def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario)
     violations = list(outcome_violations(history, expected.outcomes))
+    if "final" in history.snapshots:  # the module's own state must be right as well
+        violations += snapshot_violations("final snapshot vs oracle", expected.final,
+                                          history.snapshots["final"])
     heads = {row["stream_id"]: row["head_seq"]
              for row in history.snapshots.get("final", {}).get("stream_head", [])}
     for (client, stream_id), (number, step) in _last_resumes(scenario).items():

@@ -22,7 +22,7 @@ TOPIC_FAMILIES = (
     ("ops.{}:notes%", ("note",)),  # the fallback row of S1, with '.', ':' and '%'
 )
 
-ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact")
+ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact", "badhash")
 
 
 def _payload(kind: str, amount: int) -> dict[str, Any]:
@@ -84,6 +84,8 @@ def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]]) -> list
             steps.append({"op": "deliver", "topic": topic, "seq": done + 2})
         elif action == "compact":
             steps.append({"op": "compact", "topic": topic, "through": amount % (done + 1)})
+        elif action == "badhash":
+            steps.append({"op": "bad_hash", "topic": topic, "seq": 1 + amount % head})
     for topic in topics:
         steps += [{"op": "deliver", "topic": topic, "seq": seq}
                   for seq in range(delivered[topic] + 1, heads[topic] + 1)]
@@ -155,6 +157,11 @@ def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
         cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
         steps.append({"op": "resume", "client": f"c{number}", "topic": topic,
                       "cursor": cursor, "budget": budget})
+    for client, which, seq in draw(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1),
+                                                      st.integers(0, 9)), max_size=3)):
+        topic = sorted(heads)[which % len(heads)]
+        steps.append({"op": "ack", "topic": topic, "client": f"c{client}",
+                      "seq": seq % (delivered[topic] + 2)})
     for topic, head in sorted(heads.items()):  # live events after the resumes
         steps += [{"op": "deliver", "topic": topic, "seq": s}
                   for s in range(delivered[topic] + 1, head + 1)]

@@ -7,17 +7,26 @@ calls are no-ops when pytest runs without --alluredir.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import allure
 
 from harness.checks.verdict import Verdict
 from harness.scenario.model import Scenario
 
+ATTACHMENTS = (("scenario.json", allure.attachment_type.JSON),
+               ("history.json", allure.attachment_type.JSON),
+               ("spacetimedb.log", allure.attachment_type.TEXT))
 
-def label_scenario(scenario: Scenario, result: Verdict) -> None:
+
+def label_scenario(scenario: Scenario, result: Verdict, artefacts: Path | None = None) -> None:
     allure.dynamic.label("property", scenario.property)
     for rule_id in scenario.rules:
         allure.dynamic.tag(rule_id)
     if not result.ok:
         allure.dynamic.parameter("scenario_id", scenario.id)
-        allure.attach(result.explain(), name="verdict",
+        allure.attach(result.explain(), name="verdict and diff",
                       attachment_type=allure.attachment_type.TEXT)
+        for name, kind in ATTACHMENTS:
+            if artefacts is not None and (artefacts / name).is_file():
+                allure.attach.file(str(artefacts / name), name=name, attachment_type=kind)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from harness.checks.expectations import forged, interleaving
+from harness.checks.expectations import forged, interleaving, wrong_hash
+from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
@@ -63,6 +64,12 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                 event = forged(event, step["payload"])
             _record(history, "publisher", number, step,
                     partial(target.apply, event.reducer_args()))
+        elif op == "bad_hash":
+            args = wrong_hash(scenario.event(step["topic"], step["seq"]))
+            _record(history, "publisher", number, step, partial(target.apply, args))
+        elif op == "ack":
+            _record(history, f"client:{step['client']}", number, step,
+                    partial(target.ack, step["client"], stream_of(step["topic"]), step["seq"]))
         elif op == "compact":
             _record(history, "publisher", number, step,
                     partial(target.compact, stream_of(step["topic"]), step["through"]))
@@ -75,5 +82,20 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
             history.snapshots[f"rebuild:{number}"] = _rebuild(env, scenario,
                                                               step["seed"]).snapshot()
             history.complete(index, EntryType.OK)
-    history.snapshots["final"] = target.snapshot()
+    history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
     return history
+
+
+def _named_clients(snapshot: Snapshot, target: SpacetimeModuleTarget,
+                   scenario: Scenario) -> Snapshot:
+    """Checkpoint rows with client names in place of identities, as the oracle keys them.
+
+    Identities are minted per run; the names are what the scenario (and its ID) holds."""
+    names = {target.client_identity(step["client"]): step["client"]
+             for step in scenario.steps if step["op"] == "ack"}
+    rows = []
+    for row in snapshot.get("stream_checkpoint", []):
+        name = names.get(row["client_identity"], row["client_identity"])
+        rows.append({**row, "client_identity": name,
+                     "checkpoint_key": f"{name}:{row['stream_id']}"})
+    return {**snapshot, "stream_checkpoint": sorted(rows, key=lambda r: r["checkpoint_key"])}

@@ -20,6 +20,10 @@ STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str
     "deliver": ({"topic": str, "seq": int}, MODULE_PROPERTIES),
     # the publisher applies (topic, seq) with different content: a conflict (E6)
     "conflict": ({"topic": str, "seq": int, "payload": dict}, MODULE_PROPERTIES),
+    # the publisher applies (topic, seq) with a payload_hash that is not its content's (E5)
+    "bad_hash": ({"topic": str, "seq": int}, MODULE_PROPERTIES),
+    # client `client` acknowledges `seq` of the stream of `topic` (M6)
+    "ack": ({"client": str, "topic": str, "seq": int}, ("stale_cursor",)),
     # the publisher compacts the stream of `topic` through `through` (M4)
     "compact": ({"topic": str, "through": int}, MODULE_PROPERTIES),
     # SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted

@@ -1,0 +1,20 @@
+"""The stateful machine's scenarios: deliveries, compactions and resumes built rule by rule."""
+
+from __future__ import annotations
+
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from harness.conformance import Judge
+from harness.generators.machine import ScenarioMachine
+from harness.profiles import active
+
+PROPERTY = "stale_cursor"
+
+
+def test_stateful_scenarios(judge: Judge) -> None:
+    class Machine(ScenarioMachine):
+        referee = judge
+        faults = active().faults
+
+    run_state_machine_as_test(Machine, settings=settings(stateful_step_count=20))
