@@ -31,13 +31,16 @@ def _rule_for(op: str, expected: Outcome) -> str:
         return "R3"
     if op == "compact":
         return "M4"
+    if op == "ack":
+        return "M6"
     if expected.status is Status.NOOP:
         return "E6" if expected.detail == "duplicate" else "M1"
     text = expected.error or ""
+    exact = {"invalid_event payload_hash": "E5", "invalid_event payload": "P4"}
+    if text in exact:
+        return exact[text]
     if text.startswith("idempotency_conflict"):
         return "E6"
-    if text.startswith("invalid_event payload"):
-        return "P4"
     return "M1"
 
 

@@ -77,3 +77,13 @@ def test_an_unknown_outcome_is_not_judged() -> None:
     history.entries[history.entries.index(entry)] = type(entry)(
         entry.index, EntryType.INFO, entry.process, entry.op, entry.value, "timeout")
     assert idempotence.check(SCENARIO, history).ok
+
+
+def test_an_accepted_wrong_hash_is_attributed_to_E5_not_P4() -> None:
+    scenario = Scenario("idempotence", ("E5",), (*STEPS[:2], {"op": "bad_hash", "topic": R,
+                                                             "seq": 1}))
+    history = oracle_history(scenario)
+    entry = next(e for e in history.entries if e.type is EntryType.FAIL)
+    history.entries[history.entries.index(entry)] = type(entry)(
+        entry.index, EntryType.OK, entry.process, entry.op, entry.value, None)
+    assert idempotence.check(scenario, history).broken_rules == ("E5",)
