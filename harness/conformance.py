@@ -24,6 +24,7 @@ from harness.reports.records import RECORDER, ScenarioRecord
 from harness.runner.environment import RunEnvironment
 from harness.runner.module import run_module_scenario
 from harness.runner.resume import run_resume_scenario
+from harness.runner.runtime_scenario import run_runtime_scenario
 from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
@@ -37,8 +38,15 @@ CHECKERS: Mapping[str, Checker] = {
     "stale_cursor": stale_cursor.check,
     "token_parity": token_scenario.check,
 }
+def run_delivery_scenario(scenario: Scenario, env: RunEnvironment) -> History:
+    """The harness delivers itself, or (with `via_runtime`) the stub runtime's publisher."""
+    if scenario.count("via_runtime"):
+        return run_runtime_scenario(scenario, env)
+    return run_module_scenario(scenario, env)
+
+
 RUNNERS: Mapping[str, Runner] = {
-    "idempotence": run_module_scenario,
+    "idempotence": run_delivery_scenario,
     "rebuild": run_module_scenario,
     "stale_cursor": run_resume_scenario,
     "token_parity": lambda scenario, env: run_token_scenario(scenario, env.control_target()),

@@ -185,7 +185,10 @@ def runtime_service(stack: Stack) -> ServiceContainer:
 @pytest.fixture(scope="session")
 def judge(request: pytest.FixtureRequest, stack: Stack, reference_wasm: Path) -> Judge:
     """Runs and checks scenarios against the reference target (or the one selected)."""
-    return Judge(RunEnvironment(stack, reference_wasm),
+    selected = _selected_mutant(request.config)
+    env = RunEnvironment(stack, reference_wasm,
+                         client_mutant=selected.client_mutant if selected else None)
+    return Judge(env,
                  Path(request.config.getoption("--reports-dir")),
                  check_goldens=request.config.getoption("--profile") != "repro")
 

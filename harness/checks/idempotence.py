@@ -8,6 +8,7 @@ snapshot must equal the oracle's, which is the snapshot of applying each event o
 
 from __future__ import annotations
 
+from harness.checks import runtime_delivery
 from harness.checks.expectations import expect
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, verdict
@@ -15,10 +16,12 @@ from harness.history import History
 from harness.scenario.model import Scenario
 
 PROPERTY = "idempotence"
-RULES = ("E6", "M1", "M2", "M3", "B1", "P1", "P2")
+RULES = ("E6", "M1", "M2", "M3", "B1", "B2", "B3", "B5", "P1", "P2")
 
 
 def check(scenario: Scenario, history: History) -> Verdict:
+    if scenario.count("via_runtime"):
+        return verdict(PROPERTY, RULES, runtime_delivery.violations(scenario, history))
     expected = expect(scenario)
     violations = list(outcome_violations(history, expected.outcomes))
     if "final" in history.snapshots:

@@ -100,7 +100,9 @@ class ServiceContainer:
             self._container.with_command(list(spec.command))
         for key, value in (env or {}).items():
             self._container.with_env(key, value)
-        self._container.with_bind_ports(spec.port, host_port or free_port())
+        self.host_port = host_port or free_port()
+        self._container.with_bind_ports(spec.port, self.host_port)
+        self._host = ""
         if network is not None:
             self._container.with_network(network).with_network_aliases(spec.alias)
         self.ready_seconds = 0.0
@@ -112,14 +114,16 @@ class ServiceContainer:
         except APIError as exc:
             raise EnvironmentFailed(f"could not start {self.spec.role}: {exc.explanation}",
                                     "run `stdb-harness env down`, then try again") from exc
+        self._host = self._container.get_container_host_ip()
         self.ready_seconds = self._wait_ready()
         return self
 
     @property
     def url(self) -> str:
-        """The host-side base URL (the host port is fixed, so it survives a restart)."""
-        host = self._container.get_container_host_ip()
-        return f"http://{host}:{self._container.get_exposed_port(self.spec.port)}"
+        """The host-side base URL. The host port is fixed, so it holds across a restart,
+        and it is known while the container is down (a crashed service is restarted by
+        whoever notices, and needs its URL to notice)."""
+        return f"http://{self._host}:{self.host_port}"
 
     @property
     def internal_url(self) -> str:
@@ -137,11 +141,23 @@ class ServiceContainer:
         wrapped.wait(timeout=30)
 
     def restart(self) -> float:
-        """Start the same container again (same writable layer, so same data)."""
+        """Start the same container again (same writable layer, so same data).
+
+        Also the way back after the service's process exited by itself (a crash fault)."""
         wrapped = self._container.get_wrapped_container()
-        wrapped.start()
         wrapped.reload()
+        if wrapped.status != "running":
+            wrapped.start()
         return self._wait_ready()
+
+    def start_if_stopped(self) -> bool:
+        """Start the container if its process has exited; whether it had to."""
+        wrapped = self._container.get_wrapped_container()
+        wrapped.reload()
+        if wrapped.status == "running":
+            return False
+        wrapped.start()
+        return True
 
     def logs(self) -> str:
         """Everything the service printed, for failure reports."""

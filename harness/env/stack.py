@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from docker.models.networks import Network as DockerNetwork
 from testcontainers.core.network import Network
 
 from harness.env.cleanup import install_cleanup
@@ -133,6 +134,28 @@ class Stack:
         image = ensure_stub_image(docker_client())
         self.services[spec.role] = ServiceContainer(spec, image, self._network, env=env).start()
         return self.services[spec.role]
+
+    def cut(self, service: ServiceContainer) -> None:
+        """Partition `service` from its peers on the harness network.
+
+        The service is reattached without its alias: peers can no longer resolve or reach
+        it (open connections drop with the old endpoint), while the host keeps its
+        published port, so the harness can still observe both sides during the cut."""
+        network = self._docker_network()
+        network.disconnect(service.container_id)
+        network.connect(service.container_id)
+
+    def heal(self, service: ServiceContainer) -> None:
+        """End the partition: reattach `service` under its alias."""
+        network = self._docker_network()
+        network.disconnect(service.container_id)
+        network.connect(service.container_id, aliases=[service.spec.alias])
+
+    def _docker_network(self) -> DockerNetwork:
+        if self._network is None:
+            raise EnvironmentFailed("network faults need containers the harness started",
+                                    "run without --stdb-url")
+        return docker_client().networks.get(self._network.name)
 
     def runtime(self) -> ServiceContainer:
         """The stub runtime (journal and publisher), reaching SpacetimeDB by its alias."""

@@ -166,3 +166,32 @@ def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
         steps += [{"op": "deliver", "topic": topic, "seq": s}
                   for s in range(delivered[topic] + 1, head + 1)]
     return Scenario("stale_cursor", ("R1", "R2", "R3", "R4"), tuple(steps))
+
+
+PUBLISHER_FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")
+
+
+@st.composite
+def runtime_scenarios(draw: st.DrawFn, containers: bool = False) -> Scenario:
+    """Events journaled by the stub runtime, with publisher faults armed in between;
+    with `containers`, also kill -9 of the runtime and a network cut to SpacetimeDB."""
+    journal = draw(journal_steps(max_topics=3, max_events=5))
+    order = draw(st.permutations(range(len(journal))))
+    topics_seen: dict[str, int] = {}
+    events: list[Step] = []
+    for position in order:  # any interleaving of the topics, each topic in its own order
+        topic = journal[position]["topic"]
+        mine = [step for step in journal if step["topic"] == topic]
+        events.append(mine[topics_seen.get(topic, 0)])
+        topics_seen[topic] = topics_seen.get(topic, 0) + 1
+    nemesis = [*PUBLISHER_FAULTS, "settle"]
+    if containers:
+        nemesis += ["crash_runtime", "cut_network", "heal_network"]
+    steps: list[Step] = [{"op": "via_runtime"}]
+    for event in events:
+        for action, count in draw(st.lists(st.tuples(st.sampled_from(nemesis),
+                                                     st.integers(1, 3)), max_size=1)):
+            steps.append({"op": "fault", "kind": action, "count": count}
+                         if action in PUBLISHER_FAULTS else {"op": action})
+        steps.append(event)
+    return Scenario("idempotence", ("B1", "B2", "B5", "E2"), tuple(steps))

@@ -27,6 +27,7 @@ class RunEnvironment:
     stack: Stack
     wasm: Path
     names: ModuleNames = REFERENCE_NAMES
+    client_mutant: str | None = None  # a broken reference client variant (harness/targets)
     _control: ControlTarget | None = field(default=None, repr=False)
 
     def control_target(self) -> ControlTarget:

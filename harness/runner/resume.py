@@ -25,10 +25,12 @@ PUMP_TIMEOUT_S = 5.0
 
 
 class ClientPool:
-    """One ResumingClient per client name, each with its own identity."""
+    """One ResumingClient per client name, each with its own identity; all of them the
+    `client_mutant` variant when one is under test, the reference otherwise."""
 
-    def __init__(self, target: SpacetimeModuleTarget) -> None:
+    def __init__(self, target: SpacetimeModuleTarget, client_mutant: str | None) -> None:
         self.target = target
+        self.client_mutant = client_mutant
         self.clients: dict[str, ResumingClient] = {}
         self.resumed: set[tuple[str, str]] = set()
         self.failures: dict[tuple[str, str], str] = {}
@@ -38,7 +40,8 @@ class ClientPool:
         if name not in self.clients:
             database = self.target.database
             token = SpacetimeHttp(database.url).create_identity().token
-            self.clients[name] = ResumingClient(database.url, database.name, token)
+            self.clients[name] = ResumingClient(database.url, database.name, token,
+                                                mutant=self.client_mutant)
         value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
         index = history.invoke(f"client:{name}", "resume", value)
         self.resumed.add((name, stream_id))
@@ -83,7 +86,7 @@ def _step_json(step: Resumed | SnapshotLoaded | Delivered) -> dict[str, object]:
 
 def run_resume_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     target = env.fresh_target()
-    pool = ClientPool(target)
+    pool = ClientPool(target, env.client_mutant)
     history = run_module_scenario(scenario, env, target, on_step={"resume": pool.resume})
     heads = {row["stream_id"]: row["head_seq"]
              for row in history.snapshots["final"].get("stream_head", [])}

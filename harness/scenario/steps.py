@@ -26,6 +26,19 @@ STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str
     "ack": ({"client": str, "topic": str, "seq": int}, ("stale_cursor",)),
     # the publisher compacts the stream of `topic` through `through` (M4)
     "compact": ({"topic": str, "through": int}, MODULE_PROPERTIES),
+    # from here on `event` steps are journaled by the stub runtime, whose publisher delivers
+    # them (B1-B6); the harness no longer delivers by itself
+    "via_runtime": ({}, ("idempotence",)),
+    # arm a publisher fault for the next `count` deliveries: duplicate, reorder,
+    # crash_after_commit or crash_before_send
+    "fault": ({"kind": str, "count": int}, ("idempotence",)),
+    # the runtime container is killed with SIGKILL and started again (B5)
+    "crash_runtime": ({}, ("idempotence",)),
+    # the runtime is cut off the network from SpacetimeDB, and later reconnected (B3, B6)
+    "cut_network": ({}, ("idempotence",)),
+    "heal_network": ({}, ("idempotence",)),
+    # wait until the publisher has delivered everything it can
+    "settle": ({}, ("idempotence",)),
     # SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted
     "crash_stdb": ({}, MODULE_PROPERTIES),
     # a fresh database replays the journal in an interleaving chosen by `seed` (G2)

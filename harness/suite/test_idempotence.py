@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 
 from harness.conformance import Judge
-from harness.generators.module_scenarios import idempotence_scenarios
+from harness.generators.module_scenarios import idempotence_scenarios, runtime_scenarios
 from harness.profiles import active
 from harness.scenario.model import Scenario
 
@@ -19,3 +19,8 @@ def test_generated_idempotence(scenario: Scenario, judge: Judge) -> None:
 
 def test_curated_idempotence(curated_scenario: Scenario, judge: Judge) -> None:
     judge.judge(curated_scenario)
+
+
+@given(scenario=runtime_scenarios(containers=active().faults))
+def test_generated_publisher_delivery(scenario: Scenario, judge: Judge) -> None:
+    judge.judge(scenario)

@@ -3,7 +3,8 @@
 A mutant is a target like any other: the same suite and the same checkers run against it,
 with no special case anywhere. Module mutants are Cargo features of the reference crate
 (projectors/reference/Cargo.toml); control mutants are alias variants of the stub control
-service (stub/control/mutants.py).
+service (stub/control/mutants.py); client mutants are variants of the reference resuming
+client (stub/client/mutants.py), which the stale-cursor property judges.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from harness.errors import HarnessError
 @dataclass(frozen=True)
 class Mutant:
     name: str
-    layer: str  # module | control
+    layer: str  # module | control | client
     defect: str
     rules: tuple[str, ...]
 
@@ -27,6 +28,10 @@ class Mutant:
     @property
     def control_mutant(self) -> str | None:
         return self.name if self.layer == "control" else None
+
+    @property
+    def client_mutant(self) -> str | None:
+        return self.name if self.layer == "client" else None
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -47,6 +52,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("alias-other-error-code", "control", "the alias answers another error code",
            ("T5",)),
     Mutant("alias-drops-claim", "control", "a claim is missing from the alias's JWT", ("T5",)),
+    Mutant("skip-ahead-on-stale", "client",
+           "on stale_cursor the client jumps to the head without loading a snapshot", ("R4",)),
+    Mutant("gap-edge-off-by-one", "client",
+           "the client subscribes to seq > cursor + 1, missing the gap's first event", ("R2",)),
+    Mutant("resume-ahead-of-head", "client",
+           "a cursor ahead of the head is subscribed from instead of recovered", ("R3", "R4")),
 )
 
 

@@ -1,0 +1,143 @@
+"""Run a scenario whose events go through the stub runtime and its publisher.
+
+The harness journals each `event` step at the runtime (with the scenario's fixed
+published_at, so the journal is byte-identical on replay) and lets the runtime's
+publisher deliver; between appends it arms publisher faults, kills the runtime
+container, or cuts it off the network. At the end the runtime is healed and restarted
+as needed and given time to deliver everything; what it reports (dead letters, heads)
+and the module's snapshot go into the history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
+
+from harness.contract.events import Event
+from harness.drivers.runtime import RuntimeClient, RuntimeUnavailable
+from harness.env.services import ServiceContainer
+from harness.errors import EnvironmentFailed
+from harness.history import EntryType, History
+from harness.runner.environment import RunEnvironment
+from harness.scenario.model import Scenario
+
+SETTLE_TIMEOUT_S = 60.0
+FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")
+
+
+RESTARTS = 12
+
+
+def _alive(runtime: ServiceContainer, client: RuntimeClient) -> None:
+    """Start the runtime again whenever a crash fault (or a kill) stopped its process.
+
+    An armed crash fault fires again on the first delivery after a restart, often before
+    a health check can see the service up, so this keeps restarting (as a supervisor
+    would) until the service answers; each fault is spent once, so it converges."""
+    for _ in range(RESTARTS):
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            if client.healthy():
+                return
+            if runtime.start_if_stopped():
+                deadline = time.monotonic() + 5.0
+            time.sleep(0.1)
+    raise EnvironmentFailed("the stub runtime does not stay up", runtime.logs()[-2000:])
+
+
+def _append_once(runtime: ServiceContainer, client: RuntimeClient, event: Event) -> int:
+    """Journal `event` exactly once, even when the runtime dies during the request.
+
+    A request cut off by a crash may or may not have been journaled (an `info` outcome);
+    re-sending blindly could journal it twice under a new seq. So after a lost answer the
+    topic's journal head decides: already there, or sent again."""
+    for _ in range(RESTARTS):
+        _alive(runtime, client)
+        try:
+            return client.append(event.topic, event.kind, event.payload_json,
+                                 event.published_at_ms).seq
+        except RuntimeUnavailable:
+            _alive(runtime, client)
+            head = client.journal(event.topic, limit=1).head_seq
+            if head >= event.seq:  # it was journaled before the answer was lost
+                return event.seq
+    raise EnvironmentFailed(f"could not journal {event.idempotency_key}", runtime.logs()[-2000:])
+
+
+def _retrying(runtime: ServiceContainer, client: RuntimeClient,
+              call: Callable[[], object]) -> None:
+    """An idempotent runtime call (arming faults), repeated across crashes."""
+    for _ in range(RESTARTS):
+        _alive(runtime, client)
+        try:
+            call()
+            return
+        except RuntimeUnavailable:
+            continue
+    raise EnvironmentFailed("the stub runtime does not answer", runtime.logs()[-2000:])
+
+
+def _settle(runtime: ServiceContainer, client: RuntimeClient, timeout_s: float) -> bool:
+    """Wait until quiescent, restarting the runtime whenever a crash fault took it down."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        _alive(runtime, client)
+        try:
+            if client.wait(min(10.0, max(0.5, deadline - time.monotonic()))).quiescent:
+                return True
+        except RuntimeUnavailable:
+            time.sleep(0.2)
+    return False
+
+
+def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
+    history = History()
+    target = env.fresh_target()
+    runtime = env.stack.runtime()
+    if env.stack.server is None:
+        raise RuntimeError("runtime scenarios need the SpacetimeDB container")
+    client = RuntimeClient(runtime.url)
+    _alive(runtime, client)
+    client.set_target(env.stack.server.internal_url, target.database.name,
+                      target.database.owner.token)
+    journal = iter(scenario.journal())
+    cut = False
+    for number, step in enumerate(scenario.steps):
+        op = step["op"]
+        if op == "event":
+            event = next(journal)
+            index = history.invoke("runtime", "append", {"step": number, "topic": event.topic})
+            seq = _append_once(runtime, client, event)
+            history.complete(index, EntryType.OK, value={"step": number, "topic": event.topic,
+                                                         "seq": seq})
+        elif op in ("fault", "crash_runtime", "cut_network", "heal_network", "settle"):
+            index = history.invoke("nemesis", op, {"step": number})
+            if op == "fault":
+                counters = {f"{step['kind']}_next": step["count"]}
+                _retrying(runtime, client, partial(client.faults, **counters))
+            elif op == "crash_runtime":
+                runtime.kill9()
+                runtime.restart()
+            elif op == "cut_network" and not cut:  # the runtime can no longer reach the server
+                env.stack.cut(env.stack.server)
+                cut = True
+            elif op == "heal_network" and cut:
+                env.stack.heal(env.stack.server)
+                cut = False
+            elif op == "settle":
+                _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
+            history.complete(index, EntryType.OK)
+    if cut:
+        env.stack.heal(env.stack.server)
+    quiescent = _settle(runtime, client, SETTLE_TIMEOUT_S)
+    _alive(runtime, client)
+    status = client.status()
+    history.snapshots["runtime"] = {
+        "quiescent": quiescent,
+        "streams": [asdict(stream) for stream in status.streams],
+    }
+    history.snapshots["final"] = target.snapshot()
+    client.close()
+    return history
