@@ -129,6 +129,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         stdb_url=request.config.getoption("--stdb-url"),
         stdb_image=request.config.getoption("--stdb-image"),
         control_mutant=selected.control_mutant if selected else None,
+        runtime_mutant=selected.runtime_mutant if selected else None,
     )
     try:
         running = Stack(options).start()

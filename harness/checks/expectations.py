@@ -8,7 +8,9 @@ named client are identities of the model; only their being distinct matters.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.contract.events import ApplyEventArgs, Event
 from harness.contract.snapshot import Snapshot
@@ -23,6 +25,13 @@ PUBLISHER = "publisher"
 def forged(event: Event, payload: dict[str, object]) -> Event:
     """The same identity (topic, seq) with other content: what a `conflict` step sends."""
     return Event(event.topic, event.seq, event.kind, payload, event.published_at_ms)
+
+
+def preempting(scenario: Scenario, step: Mapping[str, Any]) -> Event:
+    """The event a `preempt` step applies: the journal's (topic, seq) with one more field,
+    so it is valid for its kind but a conflict with the real one (E6)."""
+    real = scenario.event(step["topic"], step["seq"])
+    return forged(real, {**real.payload, "forged": step["forged"]})
 
 
 WRONG_HASH = "sha256:" + "0" * 64

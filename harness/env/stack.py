@@ -43,6 +43,7 @@ class StackOptions:
     stdb_image: str | None = None
     host_port: int | None = None
     control_mutant: str | None = None  # a broken control service variant (harness/targets)
+    runtime_mutant: str | None = None  # a broken publisher variant of the stub runtime
 
 
 # The control service's HS256 key: a test fixture, not a secret. The harness verifies the
@@ -131,6 +132,8 @@ class Stack:
             env["CONTROL_SIGNING_KEY"] = CONTROL_SIGNING_KEY
             if self.options.control_mutant:
                 env["CONTROL_MUTANT"] = self.options.control_mutant
+        if spec is RUNTIME and self.options.runtime_mutant:
+            env["RUNTIME_MUTANT"] = self.options.runtime_mutant
         image = ensure_stub_image(docker_client())
         self.services[spec.role] = ServiceContainer(spec, image, self._network, env=env).start()
         return self.services[spec.role]

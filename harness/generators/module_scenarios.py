@@ -184,14 +184,20 @@ def runtime_scenarios(draw: st.DrawFn, containers: bool = False) -> Scenario:
         mine = [step for step in journal if step["topic"] == topic]
         events.append(mine[topics_seen.get(topic, 0)])
         topics_seen[topic] = topics_seen.get(topic, 0) + 1
-    nemesis = [*PUBLISHER_FAULTS, "settle"]
+    nemesis = [*PUBLISHER_FAULTS, "settle", "preempt"]
     if containers:
         nemesis += ["crash_runtime", "cut_network", "heal_network"]
     steps: list[Step] = [{"op": "via_runtime"}]
+    appended: dict[str, int] = {}
     for event in events:
         for action, count in draw(st.lists(st.tuples(st.sampled_from(nemesis),
                                                      st.integers(1, 3)), max_size=1)):
-            steps.append({"op": "fault", "kind": action, "count": count}
-                         if action in PUBLISHER_FAULTS else {"op": action})
+            if action == "preempt":  # the event about to be appended meets a conflict
+                steps.append({"op": "preempt", "topic": event["topic"],
+                              "seq": appended.get(event["topic"], 0) + 1, "forged": count})
+            else:
+                steps.append({"op": "fault", "kind": action, "count": count}
+                             if action in PUBLISHER_FAULTS else {"op": action})
         steps.append(event)
+        appended[event["topic"]] = appended.get(event["topic"], 0) + 1
     return Scenario("idempotence", ("B1", "B2", "B5", "E2"), tuple(steps))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 
+from harness.checks.expectations import preempting
 from harness.contract.events import Event
 from harness.drivers.runtime import RuntimeClient, RuntimeUnavailable
 from harness.env.services import ServiceContainer
@@ -112,6 +113,13 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
             seq = _append_once(runtime, client, event)
             history.complete(index, EntryType.OK, value={"step": number, "topic": event.topic,
                                                          "seq": seq})
+        elif op == "preempt":
+            _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
+            event = preempting(scenario, step)
+            index = history.invoke("harness", op, {"step": number})
+            reply = target.apply(event.reducer_args())
+            history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL,
+                             error=reply.error)
         elif op in ("fault", "crash_runtime", "cut_network", "heal_network", "settle"):
             index = history.invoke("nemesis", op, {"step": number})
             if op == "fault":

@@ -39,6 +39,10 @@ STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str
     "heal_network": ({}, ("idempotence",)),
     # wait until the publisher has delivered everything it can
     "settle": ({}, ("idempotence",)),
+    # after settling, the harness applies (topic, seq) itself with extra payload field
+    # `forged`: when the runtime then delivers the real event it is a permanent conflict
+    # (B3: dead letter, stream paused; B4: the other streams go on)
+    "preempt": ({"topic": str, "seq": int, "forged": int}, ("idempotence",)),
     # SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted
     "crash_stdb": ({}, MODULE_PROPERTIES),
     # a fresh database replays the journal in an interleaving chosen by `seed` (G2)

@@ -17,7 +17,7 @@ from harness.errors import HarnessError
 @dataclass(frozen=True)
 class Mutant:
     name: str
-    layer: str  # module | control | client
+    layer: str  # module | control | publisher | client | client
     defect: str
     rules: tuple[str, ...]
 
@@ -28,6 +28,10 @@ class Mutant:
     @property
     def control_mutant(self) -> str | None:
         return self.name if self.layer == "control" else None
+
+    @property
+    def runtime_mutant(self) -> str | None:
+        return self.name if self.layer == "publisher" else None
 
     @property
     def client_mutant(self) -> str | None:
@@ -48,6 +52,14 @@ MUTANTS: tuple[Mutant, ...] = (
            ("E6",)),
     Mutant("stale-budget-off-by-one", "module", "the replay budget allows one event too many",
            ("R3",)),
+    Mutant("permanent-retried-forever", "publisher",
+           "a permanent reducer error is retried forever", ("B3",)),
+    Mutant("dropped-after-retries", "publisher", "an event is dropped after its retries",
+           ("B1",)),
+    Mutant("reordered-stream", "publisher", "two events of a stream are sent reordered",
+           ("B2",)),
+    Mutant("dead-letter-pauses-all", "publisher", "one stream's dead letter pauses all streams",
+           ("B4",)),
     Mutant("alias-ignores-ttl", "control", "the alias ignores ttl_seconds", ("T5",)),
     Mutant("alias-other-error-code", "control", "the alias answers another error code",
            ("T5",)),
