@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed (nightly)")
     run_parser.add_argument("--max-examples", type=int, default=None,
                             help="generated examples per property")
+    run_parser.add_argument("--first-failure", action="store_true",
+                            help="stop at the first property that finds a violation")
     _target_options(run_parser)
     run_parser.set_defaults(handler=run)
 

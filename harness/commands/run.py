@@ -42,6 +42,8 @@ def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
         argv += ["--max-examples", str(args.max_examples)]
     if getattr(args, "seed", None) is not None:
         argv += ["--hypothesis-seed", str(args.seed)]
+    if getattr(args, "first_failure", False):
+        argv += ["--exitfirst"]
     if getattr(args, "scenario", None):
         argv += ["--scenario", args.scenario]
     return argv
