@@ -4,8 +4,8 @@ Each mutant runs in its own `stdb-harness run` process (fresh containers, its ow
 folder), exactly as a user would run the suite against their own broken code, stopping at
 the first property that catches it (a full matrix of every property against every mutant
 costs an hour on two cores; the question asked here is "is it caught, how fast, how
-small"). A mutant is caught when the run exits 1 (a violation); exit 0 means it escaped, and anything else
-is a harness error, reported as such. Results go to reports/mutants.json and a section
+small"). A mutant is caught when the run exits 1 (a violation); exit 0 means it
+escaped, and anything else is a harness error, reported as such. Results go to reports/mutants.json and a section
 of reports/mutants.html.
 """
 
