@@ -5,8 +5,8 @@ folder), exactly as a user would run the suite against their own broken code, st
 the first property that catches it (a full matrix of every property against every mutant
 costs an hour on two cores; the question asked here is "is it caught, how fast, how
 small"). A mutant is caught when the run exits 1 (a violation); exit 0 means it
-escaped, and anything else is a harness error, reported as such. Results go to reports/mutants.json and a section
-of reports/mutants.html.
+escaped, and anything else is a harness error, reported as such. Results go to
+reports/mutants.json and reports/mutants.html.
 """
 
 from __future__ import annotations
