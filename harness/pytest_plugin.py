@@ -56,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="comma-separated Cargo features of the module (mutants are features)")
     group.addoption("--mutant", default=None,
                     help="run against a deliberately broken variant (harness/targets/mutants.py)")
+    group.addoption("--run-mutants", action="store_true", default=False,
+                    help="also run the (slow) mutant matrix test outside CI")
     group.addoption("--max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
 

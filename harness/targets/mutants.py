@@ -17,7 +17,7 @@ from harness.errors import HarnessError
 @dataclass(frozen=True)
 class Mutant:
     name: str
-    layer: str  # module | control | publisher | client | client
+    layer: str  # module | control | publisher | client
     defect: str
     rules: tuple[str, ...]
 

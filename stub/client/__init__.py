@@ -1,8 +1,8 @@
 """The reference client: resumes streams from cursors and recovers from stale ones (R1-R4).
 
 It is part of the system under test, like the reference module: broken variants of it are
-written to prove the harness catches each rule's violation, so every rule lives in one
-module and nowhere else:
+written to prove the harness catches each rule's violation (`mutants`, selected with
+`ResumingClient(..., mutant=NAME)`), so every rule lives in one module and nowhere else:
 
 | rule | where                                   | what                                        |
 |------|-----------------------------------------|---------------------------------------------|

@@ -8,6 +8,9 @@ snapshot is loaded and the client resumes from the snapshot's head instead (R4).
 
 The reducer call and the snapshot go over HTTP, the subscription over a WebSocket of its
 own per stream, so that resuming one stream replaces exactly that stream's subscription.
+
+`mutant` selects a deliberately broken variant (see `mutants`); each one changes a single
+decision below, and with None every decision is the reference's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ from harness.spacetime.http import SpacetimeHttp
 from harness.spacetime.sats import Row
 from harness.spacetime.schema import ModuleSchema
 from harness.spacetime.ws import SpacetimeSubscriber
+from stub.client.mutants import (
+    CLIENT_MUTANTS,
+    GAP_EDGE_OFF_BY_ONE,
+    RESUME_AHEAD_OF_HEAD,
+    SKIP_AHEAD_ON_STALE,
+    skipped_ahead,
+    trusts_ahead,
+)
 from stub.client.queries import gap_query
 from stub.client.snapshot import load_snapshot
 from stub.client.steps import ClientStep, Delivered, Resumed, SnapshotLoaded
@@ -61,12 +72,18 @@ class ResumingClient:
         token: str,
         timeout: float = 10.0,
         max_resumes: int = 5,
+        *,
+        mutant: str | None = None,
     ) -> None:
+        if mutant is not None and mutant not in CLIENT_MUTANTS:
+            raise ValueError(f"unknown client mutant {mutant!r}; known: "
+                             f"{', '.join(sorted(CLIENT_MUTANTS))}")
         self._base_url = base_url
         self._database = database
         self._token = token
         self._timeout = timeout
         self._max_resumes = max_resumes
+        self._mutant = mutant
         self._http = SpacetimeHttp(base_url, token, timeout)
         self._schema: ModuleSchema | None = None
         self._streams: dict[str, _Stream] = {}
@@ -154,14 +171,14 @@ class ResumingClient:
             answer = self._call_resume(stream)
             if first is None:
                 first = answer
-            if answer.ok:
+            if answer.ok or (self._mutant == RESUME_AHEAD_OF_HEAD and trusts_ahead(answer)):
                 cursor = stream.view.cursor
                 beyond_gap = self._subscribe(stream)
                 if beyond_gap is None:
                     return first
                 why = f"after cursor {cursor} the subscription began at seq {beyond_gap}"
             elif answer.stale:
-                self._recover(stream)
+                self._recover(stream, answer)
                 why = answer.error or ""
             else:
                 return first
@@ -191,13 +208,18 @@ class ResumingClient:
             self._base_url, self._database, self._token, self._timeout, self._schema
         )
         stream.subscriber = subscriber
-        initial = subscriber.subscribe([gap_query(stream.stream_id, stream.view.cursor)],
+        after = stream.view.cursor + (1 if self._mutant == GAP_EDGE_OFF_BY_ONE else 0)
+        initial = subscriber.subscribe([gap_query(stream.stream_id, after)],
                                        timeout=self._timeout)
         return self._admit(stream, initial.get("sync_event", []))
 
-    def _recover(self, stream: _Stream) -> None:
-        """R4: discard the view and the subscription, and start again from a snapshot."""
+    def _recover(self, stream: _Stream, answer: Resumed) -> None:
+        """R4: discard the view and the subscription, and start again from a snapshot
+        (the `skip-ahead-on-stale` mutant skips to the head `answer` names instead)."""
         stream.unsubscribe()
+        if self._mutant == SKIP_AHEAD_ON_STALE:
+            stream.view = skipped_ahead(stream.view, answer)
+            return
         snapshot = load_snapshot(self._http, self._database, stream.stream_id)
         stream.view = StreamView(base_seq=snapshot.head_seq, projection=snapshot.projection)
         stream.steps.append(SnapshotLoaded(snapshot.head_seq))

@@ -1,0 +1,56 @@
+"""Deliberately broken variants of the reference client, for proving the harness catches a
+client that gets resuming wrong.
+
+Each mutant is one realistic slip at one of the client's decisions, selected with
+`ResumingClient(..., mutant=NAME)` (the harness's `--mutant NAME`, catalogued in
+harness/targets/mutants.py); the reference runs with none and never reaches this code.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from stub.client.steps import Resumed
+from stub.client.view import StreamView
+
+SKIP_AHEAD_ON_STALE: Final = "skip-ahead-on-stale"
+"""R4: on stale_cursor the cursor jumps to the error's head, no snapshot (`skipped_ahead`)."""
+
+GAP_EDGE_OFF_BY_ONE: Final = "gap-edge-off-by-one"
+"""R2: the subscription starts after cursor + 1, as if the cursor were the next seq to read.
+
+The view's own gap check then stops at cursor + 2 and resumes again, to the same effect, so
+the client either never gets cursor + 1 or gives up: the harness sees both.
+(`seq >= cursor` would be the same slip the other way round, but the view drops the extra
+row, so nothing could observe it.)"""
+
+RESUME_AHEAD_OF_HEAD: Final = "resume-ahead-of-head"
+"""R3/R4: a cursor ahead of the head is subscribed from, not recovered (`trusts_ahead`)."""
+
+CLIENT_MUTANTS: Final = frozenset({SKIP_AHEAD_ON_STALE, GAP_EDGE_OFF_BY_ONE,
+                                   RESUME_AHEAD_OF_HEAD})
+
+
+def skipped_ahead(view: StreamView, answer: Resumed) -> StreamView:
+    """`skip-ahead-on-stale`: the view moved to the head the stale_cursor error names,
+    keeping the application's projection as it was instead of loading a snapshot.
+
+    The next resume from the head succeeds and live events flow, so the client looks
+    healthy while the skipped events never reach the application."""
+    head = int(_fields(answer)["head_cursor"])
+    return StreamView(base_seq=head, projection=view.projection)
+
+
+def trusts_ahead(answer: Resumed) -> bool:
+    """`resume-ahead-of-head`: whether the answer is a cursor_ahead_of_head, which this
+    client takes for a module that is merely behind and subscribes through anyway.
+
+    The subscription only holds seqs above the future cursor, so the events up to it are
+    silently never delivered."""
+    return "cursor_ahead_of_head" in _fields(answer).get("reason", "").split(",")
+
+
+def _fields(answer: Resumed) -> dict[str, str]:
+    """The `key=value` fields of a stale_cursor error (R3); stream ids hold no whitespace."""
+    words = (answer.error or "").split()[1:]
+    return dict(word.split("=", 1) for word in words if "=" in word)

@@ -1,0 +1,188 @@
+"""The client mutants: catalogued, plumbed to every client, and each one small and wrong.
+
+The client runs against an in-process fake of the module (a stream of seqs 1..head whose
+events up to `floor` are compacted), so every mutant can be compared with the reference
+on the one situation it gets wrong, without a container. Whether the harness catches
+them against the real server is the mutant run's job (`stdb-harness mutants`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from harness.contract.error_texts import StaleCode, stale_cursor
+from harness.history import History
+from harness.runner import resume as resume_runner
+from harness.spacetime.errors import ReducerFailed, WaitTimedOut
+from harness.targets.mutants import MUTANTS, mutant
+from stub.client import client as client_module
+from stub.client.client import ResumeFailedError, ResumingClient
+from stub.client.mutants import CLIENT_MUTANTS
+from stub.client.steps import Delivered, Resumed, SnapshotLoaded
+
+STREAM = "runtime.run.r1.events"
+
+
+@dataclass
+class FakeModule:
+    """One stream: events 1..head, those up to `floor` compacted away (M4)."""
+
+    head: int
+    floor: int = 0
+
+    def resume_error(self, cursor: int, budget: int) -> str | None:
+        codes: list[StaleCode] = []
+        if cursor < self.floor:
+            codes.append("retention_floor_breach")
+        if self.head - cursor > budget:
+            codes.append("replay_budget_exceeded")
+        if cursor > self.head:
+            codes.append("cursor_ahead_of_head")
+        if not codes:
+            return None
+        return stale_cursor(codes, stream_id=STREAM, requested_after_seq=cursor,
+                            oldest_available_cursor=self.floor, head_cursor=self.head,
+                            replay_budget=budget)
+
+    def rows_after(self, cursor: int) -> list[dict[str, Any]]:
+        return [{"stream_id": STREAM, "seq": seq}
+                for seq in range(max(cursor, self.floor) + 1, self.head + 1)]
+
+
+class FakeHttp:
+    def __init__(self, module: FakeModule) -> None:
+        self.module = module
+
+    def call(self, database: str, reducer: str, args: Sequence[Any]) -> None:
+        error = self.module.resume_error(args[1], args[2])
+        if error is not None:
+            raise ReducerFailed(reducer, error)
+
+    def sql(self, database: str, query: str) -> list[dict[str, Any]]:
+        if query.startswith("SELECT * FROM stream_head"):
+            return [{"head_seq": self.module.head}]
+        return []  # the projection row: a view's rows are not what these tests compare
+
+    def schema(self, database: str) -> object:
+        return object()
+
+
+class FakeSubscriber:
+    def __init__(self, module: FakeModule) -> None:
+        self.module = module
+
+    def subscribe(self, queries: Sequence[str], timeout: float) -> dict[str, list[dict[str, Any]]]:
+        (query,) = queries
+        found = re.search(r"seq > (\d+)$", query)
+        assert found is not None, query
+        return {"sync_event": self.module.rows_after(int(found[1]))}
+
+    def next_transaction(self, timeout: float) -> object:
+        raise WaitTimedOut("no live event in the fake")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def module(monkeypatch: pytest.MonkeyPatch) -> FakeModule:
+    """A fake module with head 6 and events 1..2 compacted, wired into the client."""
+    fake = FakeModule(head=6, floor=2)
+    monkeypatch.setattr(client_module, "SpacetimeHttp", lambda *args: FakeHttp(fake))
+    monkeypatch.setattr(client_module, "SpacetimeSubscriber",
+                        SimpleNamespace(connect=lambda *args: FakeSubscriber(fake)))
+    return fake
+
+
+def resumed(module: FakeModule, cursor: int, budget: int,
+            mutant_name: str | None = None) -> ResumingClient:
+    client = ResumingClient("http://fake", "db", "token", mutant=mutant_name)
+    client.resume(STREAM, cursor, budget)
+    return client
+
+
+def test_client_layer_of_the_catalogue_is_the_client_s_own_list() -> None:
+    layer = [m for m in MUTANTS if m.layer == "client"]
+    assert {m.name for m in layer} == CLIENT_MUTANTS
+    for entry in layer:
+        assert entry.client_mutant == entry.name
+        assert entry.module_feature is None and entry.control_mutant is None
+        assert entry.rules and all(rule.startswith("R") for rule in entry.rules)
+    assert all(m.client_mutant is None for m in MUTANTS if m.layer != "client")
+
+
+def test_the_pool_builds_every_client_as_the_selected_mutant(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str | None] = []
+
+    class Recorder:
+        def __init__(self, *args: object, mutant: str | None = None) -> None:
+            built.append(mutant)
+
+        def resume(self, stream_id: str, cursor: int, budget: int) -> Resumed:
+            return Resumed(cursor, budget, None)
+
+    class Identity:
+        def __init__(self, url: str) -> None:
+            self.token = "token"
+
+        def create_identity(self) -> Identity:
+            return self
+
+    class Target:
+        class database:  # noqa: N801 - stands in for the attribute of the same name
+            url, name = "http://fake", "db"
+
+    monkeypatch.setattr(resume_runner, "ResumingClient", Recorder)
+    monkeypatch.setattr(resume_runner, "SpacetimeHttp", Identity)
+    pool = resume_runner.ClientPool(Target(), mutant("gap-edge-off-by-one").client_mutant)  # type: ignore[arg-type]
+    for number, client in enumerate(("alice", "bob", "alice")):
+        pool.resume(History(), number, {"op": "resume", "client": client, "topic": "run:r1:events",
+                                        "cursor": 0, "budget": 9})
+    assert built == ["gap-edge-off-by-one", "gap-edge-off-by-one"]
+
+
+def test_an_unknown_client_mutant_is_refused() -> None:
+    with pytest.raises(ValueError, match="skip-ahead-on-stale"):
+        ResumingClient("http://fake", "db", "token", mutant="skip-ahead")
+
+
+def test_R2_the_reference_gets_exactly_the_gap_and_gap_edge_off_by_one_cannot(
+        module: FakeModule) -> None:
+    assert resumed(module, 3, 5).delivered(STREAM) == [4, 5, 6]
+    with pytest.raises(ResumeFailedError, match="after cursor 3 the subscription began at seq 5"):
+        resumed(module, 3, 5, "gap-edge-off-by-one")
+
+
+def test_R4_the_reference_recovers_by_snapshot_and_skip_ahead_on_stale_does_not(
+        module: FakeModule) -> None:
+    refused = Resumed(1, 5, module.resume_error(1, 5))
+    assert resumed(module, 1, 5).steps(STREAM) == (refused, SnapshotLoaded(6), Resumed(6, 5, None))
+    skipped = resumed(module, 1, 5, "skip-ahead-on-stale")
+    assert skipped.steps(STREAM) == (refused, Resumed(6, 5, None))
+    assert skipped.cursor(STREAM) == 6
+
+
+def test_R4_the_reference_recovers_from_a_cursor_ahead_and_resume_ahead_of_head_waits(
+        module: FakeModule) -> None:
+    refused = Resumed(8, 5, module.resume_error(8, 5))
+    assert resumed(module, 8, 5).steps(STREAM) == (refused, SnapshotLoaded(6), Resumed(6, 5, None))
+    waiting = resumed(module, 8, 5, "resume-ahead-of-head")
+    assert waiting.steps(STREAM) == (refused,)
+    assert waiting.cursor(STREAM) == 8
+
+
+@pytest.mark.parametrize("name", sorted(CLIENT_MUTANTS))
+def test_every_client_mutant_resumes_an_ordinary_cursor_like_the_reference_up_to_its_slip(
+        module: FakeModule, name: str) -> None:
+    """A mutant differs only where its slip is: a cursor at the head, resumable, with
+    nothing to deliver, looks the same through every one of them."""
+    reference = resumed(module, 6, 0)
+    assert resumed(module, 6, 0, name).steps(STREAM) == reference.steps(STREAM)
+    assert not any(isinstance(step, Delivered) for step in reference.steps(STREAM))
