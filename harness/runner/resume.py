@@ -21,7 +21,7 @@ from harness.targets.spacetime_module import SpacetimeModuleTarget
 from stub.client.client import ResumeFailedError, ResumingClient
 from stub.client.steps import Delivered, Resumed, SnapshotLoaded
 
-PUMP_TIMEOUT_S = 5.0
+PUMP_TIMEOUT_S = 3.0
 
 
 class ClientPool:
