@@ -17,7 +17,6 @@ from harness.checks.expectations import PUBLISHER, preempting
 from harness.checks.outcomes import snapshot_violations
 from harness.checks.verdict import Violation
 from harness.contract.snapshot import Snapshot
-from harness.contract.streams import stream_of
 from harness.history import History
 from harness.model.module import ReferenceModel
 from harness.scenario.model import Scenario
@@ -34,34 +33,30 @@ def _seq_violations(scenario: Scenario, history: History) -> Iterator[Violation]
                             f"{entry.value.get('seq')}, expected {event.seq}", entry.index)
 
 
-def _preempted(scenario: Scenario) -> dict[str, int]:
-    """Stream id -> the seq a `preempt` step made a permanent conflict (the first per stream)."""
+def simulate(scenario: Scenario) -> tuple[Snapshot, dict[str, int]]:
+    """The module's expected state and, per stream, the seq the publisher must dead-letter.
+
+    Steps are replayed in order against the oracle: an appended event is delivered unless
+    its stream is already held; the first delivery the module refuses holds the stream
+    (a permanent error, B3). A `preempt` is applied by the harness itself at its place;
+    the runner settles first, so every earlier delivery has happened by then."""
+    model = ReferenceModel(PUBLISHER)
     held: dict[str, int] = {}
+    journal = iter(scenario.journal())
     for step in scenario.steps:
         if step["op"] == "preempt":
-            held.setdefault(stream_of(step["topic"]), step["seq"])
-    return held
+            model.apply_event(PUBLISHER, preempting(scenario, step).reducer_args())
+        elif step["op"] == "event":
+            event = next(journal)
+            if event.stream_id in held:
+                continue
+            if model.apply_event(PUBLISHER, event.reducer_args()).error is not None:
+                held[event.stream_id] = event.seq
+    return model.snapshot(), held
 
 
-def expected_snapshot(scenario: Scenario) -> Snapshot:
-    """The module's state: every stream's journal, except that a preempted stream holds its
-    events before the conflict plus the harness's preempting event, and stops there."""
-    model = ReferenceModel(PUBLISHER)
-    held = _preempted(scenario)
-    preempts = {(s["topic"], s["seq"]): s for s in scenario.steps if s["op"] == "preempt"}
-    for event in scenario.journal():
-        stop = held.get(event.stream_id)
-        if stop is not None and event.seq > stop:
-            continue
-        applied = event
-        if (event.topic, event.seq) in preempts and event.seq == stop:
-            applied = preempting(scenario, preempts[(event.topic, event.seq)])
-        model.apply_event(PUBLISHER, applied.reducer_args())
-    return model.snapshot()
-
-
-def _stream_violations(scenario: Scenario, runtime: Mapping[str, Any]) -> Iterator[Violation]:
-    held = _preempted(scenario)
+def _stream_violations(held: Mapping[str, int],
+                       runtime: Mapping[str, Any]) -> Iterator[Violation]:
     for stream in runtime.get("streams", []):
         letter, stop = stream.get("dead_letter"), held.get(stream["stream_id"])
         if stop is not None:
@@ -87,9 +82,9 @@ def _stream_violations(scenario: Scenario, runtime: Mapping[str, Any]) -> Iterat
 
 def violations(scenario: Scenario, history: History) -> list[Violation]:
     found = list(_seq_violations(scenario, history))
-    found += _stream_violations(scenario, history.snapshots.get("runtime", {}))
+    expected, held = simulate(scenario)
+    found += _stream_violations(held, history.snapshots.get("runtime", {}))
     if "final" in history.snapshots:
-        expected = expected_snapshot(scenario)
         observed = {table: rows for table, rows in history.snapshots["final"].items()
                     if table in expected}
         found += snapshot_violations("module vs the projection of the journal", expected,

@@ -3,10 +3,11 @@ carries it into a SpacetimeDB module (B1-B6), behind an HTTP API or in-process.
 
 From the bottom up: `durable` (fsync'd files), `admission` (what may be journaled),
 `journal`, `target` and `datadir` (where to publish; one namespace per reset), `faults`
-and `progress` (the publisher's persisted control state), `spacetime_client` and
-`classify` (one reducer call and what its answer means), `settings` (timeouts, backoff),
-`publisher` and `status` (one delivery worker per stream, and what it reports), `service`
-(the whole runtime: start, stop, reset, crash), then the HTTP side: `wire` (protobuf or
-JSON bodies), `messages` (values as runtime.proto messages), `api` (routes), `server`
-(sockets) and `__main__`.
+and `progress` (the publisher's persisted control state), `mutants` (the deliberately
+broken publishers that prove the harness catches violations of B1-B4),
+`spacetime_client` and `classify` (one reducer call and what its answer means), `settings`
+(timeouts, backoff, the mutant), `publisher` and `status` (one delivery worker per stream,
+and what it reports), `service` (the whole runtime: start, stop, reset, crash), then the
+HTTP side: `wire` (protobuf or JSON bodies), `messages` (values as runtime.proto messages),
+`api` (routes), `server` (sockets) and `__main__`.
 """

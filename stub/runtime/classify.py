@@ -8,6 +8,8 @@ dead-lettered instead of retried forever. Any other failure may pass: no answer,
 arguments, no such database or reducer, bad credentials) mean the server rejected the
 request itself; the same request would be rejected again, so they are permanent too, with
 the status in the reason.
+
+The `permanent-retried-forever` mutant (see `mutants`) gets the 530 case wrong.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from harness.contract.error_texts import IDEMPOTENCY_CONFLICT, UNAUTHORIZED
+from stub.runtime.mutants import PERMANENT_RETRIED_FOREVER
 from stub.runtime.spacetime_client import CallAnswer
 
 REDUCER_FAILED = 530
@@ -39,8 +42,9 @@ class Classified:
     reason: str = ""
 
 
-def classify(answer: CallAnswer) -> Classified:
-    """The verdict on one `apply_event` answer."""
+def classify(answer: CallAnswer, *, mutant: str = "") -> Classified:
+    """The verdict on one `apply_event` answer, as the publisher `mutant` ("": the
+    reference) reaches it."""
     status, text = answer.status, answer.text.strip()
     if status is None:
         return Classified(Verdict.TRANSIENT, f"no answer: {text}")
@@ -49,6 +53,8 @@ def classify(answer: CallAnswer) -> Classified:
     if status == REDUCER_FAILED:
         words = text.split(maxsplit=1)
         permanent = bool(words) and words[0] in PERMANENT_ERRORS
+        if mutant == PERMANENT_RETRIED_FOREVER:  # breaks B3: permanent errors retried forever
+            permanent = False
         return Classified(Verdict.PERMANENT if permanent else Verdict.TRANSIENT, text)
     if 400 <= status < 500 and status not in _RETRYABLE_CLIENT_ERRORS:
         return Classified(Verdict.PERMANENT, f"http {status}: {text}")

@@ -12,6 +12,9 @@ condition share it. No lock is held during an HTTP call, and the journal's lock 
 taken while holding the publisher's. Progress writes are serialized by their own lock, and
 each writes a snapshot taken under the state lock at that moment, so a later write never
 records older state than an earlier one.
+
+`settings.mutant` selects a deliberately broken publisher (see `mutants`): each mutant's
+defect is one branch below (or in `classify`), guarded by its name.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ from stub.runtime.classify import Classified, Verdict, classify
 from stub.runtime.errors import SimulatedCrash, StateError
 from stub.runtime.faults import FaultCommand, FaultKind
 from stub.runtime.journal import Journal
+from stub.runtime.mutants import (
+    DEAD_LETTER_PAUSES_ALL,
+    DROPPED_AFTER_RETRIES,
+    GIVE_UP_AFTER,
+    REORDERED_STREAM,
+)
 from stub.runtime.progress import DeadLetter, Progress, StreamProgress, save_progress
 from stub.runtime.settings import PublisherSettings
 from stub.runtime.spacetime_client import call_apply_event
@@ -176,9 +185,13 @@ class Publisher:
 
     def _deliver_all(self, stream: _Stream) -> None:
         """A stream's delivery loop, until the publisher stops."""
+        journal, topic = self._journal, stream.topic
         while (seq := self._claim(stream)) is not None:
             try:
-                self._deliver(stream, self._journal.event(stream.topic, seq))
+                # breaks B2: with seq n+1 journaled, it is sent before n is acknowledged
+                if self._settings.mutant == REORDERED_STREAM and seq < journal.head(topic):
+                    self._deliver(stream, journal.event(topic, seq + 1))
+                self._deliver(stream, journal.event(topic, seq))
             finally:
                 with self._lock:
                     stream.in_flight = False
@@ -198,6 +211,7 @@ class Publisher:
         """Send `event` until it is acknowledged, refused for good, or the stream is held."""
         if self._take(stream, "crash_before_send"):
             self._crash_now(f"crash_before_send: before sending {event.idempotency_key}")
+        failed = 0
         while True:
             with self._lock:
                 if not self._may_send(stream):
@@ -208,6 +222,10 @@ class Publisher:
                 return
             if result.verdict is Verdict.PERMANENT:
                 self._dead_letter(stream, event.seq, result.reason, "primary")
+                return
+            failed += 1
+            if self._settings.mutant == DROPPED_AFTER_RETRIES and failed == GIVE_UP_AFTER:
+                self._acknowledged(stream, event)  # breaks B1: dropped, yet recorded delivered
                 return
             if not self._back_off(stream, result.reason):
                 return
@@ -244,7 +262,7 @@ class Publisher:
         target = self._target
         assert target is not None, "a worker only claims events when there is a target"
         answer = call_apply_event(target, event.reducer_args(), self._settings.call_timeout_s)
-        return classify(answer)
+        return classify(answer, mutant=self._settings.mutant)
 
     def _dead_letter(self, stream: _Stream, seq: int, reason: str, delivery: str) -> None:
         """Hold the stream with the refused event and its reason (B3); the first refusal
@@ -253,6 +271,8 @@ class Publisher:
         with self._lock:
             if stream.progress.dead_letter is None:
                 stream.progress.dead_letter = DeadLetter(seq, reason, delivery)
+            if self._settings.mutant == DEAD_LETTER_PAUSES_ALL:
+                self._progress.paused_all = True  # breaks B4: every stream waits for this one
             stream.failures, stream.last_error = 0, ""
             self._changed.notify_all()
         self._persist()
