@@ -74,16 +74,25 @@ def write_report(reports: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
         f"<td>{esc(', '.join(r['properties']))}</td><td>{esc(', '.join(r['broken_rules']))}</td>"
         f"<td>{r['detection_s']}</td><td>{r['counterexample_events']}</td>"
         f"<td><code>{esc(str(r['scenario_id'])[:80])}</code></td></tr>" for r in rows)
-    (reports / "mutants.html").write_text(
-        "<!doctype html><meta charset='utf-8'><title>Mutants</title>"
-        "<style>td,th{border:1px solid #999;padding:.3em}table{border-collapse:collapse}"
-        "</style><h1>Mutants: "
-        f"{report['caught']}/{report['total']} caught</h1><p>median detection "
-        f"{report['median_detection_s']} s, worst {report['worst_detection_s']} s, median "
-        f"counterexample {report['median_counterexample_events']} events</p><table><tr>"
+    section = (
+        f"<section id='mutants'><h2>Mutants: {report['caught']}/{report['total']} caught</h2>"
+        f"<p>median detection {report['median_detection_s']} s, worst "
+        f"{report['worst_detection_s']} s, median counterexample "
+        f"{report['median_counterexample_events']} events</p><table><tr>"
         "<th>mutant</th><th>layer</th><th>status</th><th>caught by</th><th>rules</th>"
         "<th>detection s</th><th>events</th><th>scenario ID</th></tr>"
-        f"{body}</table>", encoding="utf-8")
+        f"{body}</table></section>")
+    (reports / "mutants.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>Mutants</title><style>td,th{border:1px "
+        "solid #999;padding:.3em}table{border-collapse:collapse}</style>" + section,
+        encoding="utf-8")
+    summary_page = reports / "summary.html"
+    if summary_page.is_file():  # the run summary gets the same section, replacing any old one
+        page = summary_page.read_text(encoding="utf-8")
+        if "<section id='mutants'>" in page:
+            page = page[:page.index("<section id='mutants'>")] + "</body></html>\n"
+        summary_page.write_text(page.replace("</body></html>", section + "</body></html>"),
+                                encoding="utf-8")
     return report
 
 
