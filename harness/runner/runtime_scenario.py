@@ -120,7 +120,7 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
             reply = target.apply(event.reducer_args())
             history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL,
                              error=reply.error)
-        elif op in ("fault", "crash_runtime", "cut_network", "heal_network", "settle"):
+        elif op in ("fault", "crash_runtime", "cut_network", "heal_network", "settle", "hold"):
             index = history.invoke("nemesis", op, {"step": number})
             if op == "fault":
                 counters = {f"{step['kind']}_next": step["count"]}
@@ -136,6 +136,8 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
                 cut = False
             elif op == "settle":
                 _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
+            elif op == "hold":
+                time.sleep(step["ms"] / 1000)
             history.complete(index, EntryType.OK)
     if cut:
         env.stack.heal(env.stack.server)

@@ -39,6 +39,8 @@ STEP_FIELDS: Mapping[str, tuple[Mapping[str, type | tuple[type, ...]], tuple[str
     "heal_network": ({}, ("idempotence",)),
     # wait until the publisher has delivered everything it can
     "settle": ({}, ("idempotence",)),
+    # let `ms` milliseconds pass (an outage that outlasts the publisher's quick retries)
+    "hold": ({"ms": int}, ("idempotence",)),
     # after settling, the harness applies (topic, seq) itself with extra payload field
     # `forged`: when the runtime then delivers the real event it is a permanent conflict
     # (B3: dead letter, stream paused; B4: the other streams go on)
