@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import docker
-from docker.errors import BuildError, ImageNotFound
 
-from harness.env.base_image import HARNESS_LABEL, ensure_base_image
+from harness.env.base_image import ensure_base_image
 from harness.env.cache import (
     SPACETIMEDB_VERSION,
     cache_root,
@@ -23,6 +21,7 @@ from harness.env.cache import (
     repo_root,
     spacetimedb_binary,
 )
+from harness.env.image_build import build_if_missing
 from harness.env.progress import run_logged, say
 from harness.env.recipe import files_digest
 from harness.errors import BuildFailed
@@ -61,23 +60,9 @@ def ensure_spacetimedb_image(client: docker.DockerClient) -> str:
     binary = ensure_spacetimedb_binary()
     recipe = files_digest([*_context_files(), binary], extra=[base])
     tag = f"{IMAGE_REPOSITORY}:{SPACETIMEDB_VERSION}-{recipe}"
-    try:
-        client.images.get(tag)
-        say(f"spacetimedb image {tag}: present")
-        return tag
-    except ImageNotFound:
-        pass
-    say(f"spacetimedb image {tag}: building")
-    with tempfile.TemporaryDirectory(prefix="stdb-image-") as context:
-        for source in _context_files():
-            shutil.copy2(source, Path(context) / source.name)
-        shutil.copy2(binary, Path(context) / binary.name)
-        try:
-            client.images.build(
-                path=context, tag=tag, buildargs={"BASE_IMAGE": base}, rm=True,
-                labels={HARNESS_LABEL: "spacetimedb"},
-            )
-        except BuildError as exc:
-            raise BuildFailed(f"building {tag} failed: {exc.msg}",
-                              "check docker/spacetimedb/Dockerfile") from exc
-    return tag
+
+    def fill(context: Path) -> None:
+        for source in [*_context_files(), binary]:
+            shutil.copy2(source, context / source.name)
+
+    return build_if_missing(client, tag, base, "spacetimedb", fill)

@@ -12,15 +12,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
 import docker
-from docker.errors import BuildError, ImageNotFound
 
-from harness.env.base_image import HARNESS_LABEL, ensure_base_image
+from harness.env.base_image import ensure_base_image
 from harness.env.cache import cache_root, repo_root
+from harness.env.image_build import build_if_missing
 from harness.env.progress import say
 from harness.env.recipe import files_digest, tree_files
 from harness.errors import BuildFailed
@@ -63,25 +62,14 @@ def ensure_stub_image(client: docker.DockerClient) -> str:
     dockerfile = repo_root() / "docker" / "stub" / "Dockerfile"
     recipe = files_digest([dockerfile, *_source_files()], extra=[base, site_packages.name])
     tag = f"{IMAGE_REPOSITORY}:{recipe}"
-    try:
-        client.images.get(tag)
-        say(f"stub image {tag}: present")
-        return tag
-    except ImageNotFound:
-        pass
-    say(f"stub image {tag}: building")
     root = repo_root()
-    with tempfile.TemporaryDirectory(prefix="stdb-stub-") as context:
-        shutil.copy2(dockerfile, Path(context) / "Dockerfile")
-        shutil.copytree(site_packages, Path(context) / "site-packages")
+
+    def fill(context: Path) -> None:
+        shutil.copy2(dockerfile, context / "Dockerfile")
+        shutil.copytree(site_packages, context / "site-packages")
         for source in _source_files():
-            destination = Path(context) / "app" / source.relative_to(root)
+            destination = context / "app" / source.relative_to(root)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination)
-        try:
-            client.images.build(path=context, tag=tag, buildargs={"BASE_IMAGE": base}, rm=True,
-                                labels={HARNESS_LABEL: "stub"})
-        except BuildError as exc:
-            raise BuildFailed(f"building {tag} failed: {exc.msg}",
-                              "check docker/stub/Dockerfile") from exc
-    return tag
+
+    return build_if_missing(client, tag, base, "stub", fill)
