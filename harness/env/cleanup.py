@@ -8,6 +8,7 @@ labelled volumes, because a network cannot be removed while a container uses it.
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -63,8 +64,8 @@ _installed = False
 def install_cleanup(client: docker.DockerClient) -> None:
     """Sweep this run's resources at exit and on SIGINT/SIGTERM (idempotent).
 
-    A signal handler turns the signal into an orderly exit (status 130/143) after the
-    sweep, so a Ctrl-C during a long test run leaves no container behind.
+    A signal handler sweeps, then ends the process at once (status 130/143), so a Ctrl-C
+    during a long test run leaves no container behind and starts none afterwards.
     """
     global _installed  # noqa: PLW0603 - one process-wide registration is the point
     if _installed:
@@ -74,7 +75,12 @@ def install_cleanup(client: docker.DockerClient) -> None:
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         _sweep_quietly(client)
-        sys.exit(128 + signum)
+        print(f"[stdb-harness] interrupted (signal {signum}); removed this run's containers",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # Not sys.exit: pytest records a SystemExit raised inside a test or fixture as an
+        # error and goes on to the next test, which would start containers again.
+        os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
