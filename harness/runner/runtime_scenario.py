@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
+from typing import TypeVar
 
 from harness.checks.expectations import preempting
 from harness.contract.events import Event
@@ -23,6 +24,8 @@ from harness.errors import EnvironmentFailed
 from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
 from harness.scenario.model import Scenario
+
+T = TypeVar("T")
 
 SETTLE_TIMEOUT_S = 60.0
 FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")
@@ -60,21 +63,20 @@ def _append_once(runtime: ServiceContainer, client: RuntimeClient, event: Event)
             return client.append(event.topic, event.kind, event.payload_json,
                                  event.published_at_ms).seq
         except RuntimeUnavailable:
-            _alive(runtime, client)
-            head = client.journal(event.topic, limit=1).head_seq
+            head = _retrying(runtime, client,
+                             partial(client.journal, event.topic, limit=1)).head_seq
             if head >= event.seq:  # it was journaled before the answer was lost
                 return event.seq
     raise EnvironmentFailed(f"could not journal {event.idempotency_key}", runtime.logs()[-2000:])
 
 
-def _retrying(runtime: ServiceContainer, client: RuntimeClient,
-              call: Callable[[], object]) -> None:
-    """An idempotent runtime call (arming faults), repeated across crashes."""
+def _retrying(runtime: ServiceContainer, client: RuntimeClient, call: Callable[[], T]) -> T:
+    """An idempotent runtime call (set target, arm faults, read the journal or status),
+    repeated across crashes: an armed crash fault may take the runtime down mid-call."""
     for _ in range(RESTARTS):
         _alive(runtime, client)
         try:
-            call()
-            return
+            return call()
         except RuntimeUnavailable:
             continue
     raise EnvironmentFailed("the stub runtime does not answer", runtime.logs()[-2000:])
@@ -101,8 +103,8 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
         raise RuntimeError("runtime scenarios need the SpacetimeDB container")
     client = RuntimeClient(runtime.url)
     _alive(runtime, client)
-    client.set_target(env.stack.server.internal_url, target.database.name,
-                      target.database.owner.token)
+    _retrying(runtime, client, partial(client.set_target, env.stack.server.internal_url,
+                                       target.database.name, target.database.owner.token))
     journal = iter(scenario.journal())
     cut = False
     for number, step in enumerate(scenario.steps):
@@ -142,8 +144,7 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     if cut:
         env.stack.heal(env.stack.server)
     quiescent = _settle(runtime, client, SETTLE_TIMEOUT_S)
-    _alive(runtime, client)
-    status = client.status()
+    status = _retrying(runtime, client, client.status)
     history.snapshots["runtime"] = {
         "quiescent": quiescent,
         "streams": [asdict(stream) for stream in status.streams],
