@@ -103,6 +103,10 @@ def run_mutants(args: argparse.Namespace) -> int:
     rows = []
     for name in names:
         row = _run_one(name, reports, extra)
+        if row["status"] == "harness_error":
+            # The run could not finish (an environment hiccup, not a verdict either way):
+            # run it once more and say so. An escape (exit 0) is never re-run.
+            row = {**_run_one(name, reports, extra), "retried_after_harness_error": True}
         print(f"{name:<30} {row['status']:<14} by {','.join(row['properties']) or '-':<28} "
               f"detection={row['detection_s']}s events={row['counterexample_events']} "
               f"wall={row['wall_s']}s", flush=True)
