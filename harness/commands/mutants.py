@@ -58,7 +58,7 @@ def _run_one(name: str, reports: Path, extra: list[str]) -> dict[str, Any]:
 def write_report(reports: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     caught = [r for r in rows if r["status"] == "caught"]
     times = [r["detection_s"] for r in caught if r["detection_s"] is not None]
-    sizes = [r["counterexample_events"] for r in caught if r["counterexample_events"]]
+    sizes = [r["counterexample_events"] for r in caught if r["counterexample_events"] is not None]
     report = {
         "mutants": rows,
         "caught": len(caught),
