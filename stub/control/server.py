@@ -10,33 +10,22 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
 from urllib.parse import urlsplit
 
 from stub.control.http import App, Request, dispatch
+from stub.http_base import StubHandler, StubServer
 
 
-class ControlServer(ThreadingHTTPServer):
+class ControlServer(StubServer):
     """A ThreadingHTTPServer that carries the `App` its handlers serve."""
-
-    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
         super().__init__(address, _Handler)
         self.app = app
 
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle on, a kept-alive connection would wait
-    # for the client's delayed ACK (about 40 ms) before sending the body.
-    disable_nagle_algorithm = True
+class _Handler(StubHandler):
 
     def _serve(self) -> None:
         try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from stub.http_base import StubHandler, StubServer
 from stub.runtime.api import Request, Response, dispatch, error
 from stub.runtime.service import RuntimeService
 
@@ -19,26 +19,15 @@ from stub.runtime.service import RuntimeService
 MAX_BODY_BYTES = 1 << 20
 
 
-class RuntimeServer(ThreadingHTTPServer):
+class RuntimeServer(StubServer):
     """A ThreadingHTTPServer that carries the runtime its handlers serve."""
-
-    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], service: RuntimeService) -> None:
         super().__init__(address, _Handler)
         self.service = service
 
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle on, a kept-alive connection would
-    # wait for the client's delayed ACK (about 40 ms) before the body.
-    disable_nagle_algorithm = True
+class _Handler(StubHandler):
 
     def _serve(self) -> None:
         assert isinstance(self.server, RuntimeServer)
