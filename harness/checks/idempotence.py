@@ -1,6 +1,8 @@
 """Idempotent apply: redelivery never changes state; a conflict is refused and changes nothing.
 
-Judged by replaying the scenario through the oracle: every delivery must get the answer
+Judged twice. Relative to the target itself: the state after the scenario's redeliveries
+and conflicts must equal the state of a fresh database given each delivered event once
+(M1.3), which needs no model of the target's folds. And against the oracle: every delivery must get the answer
 the oracle gives (a duplicate succeeds without change, a conflict is
 `idempotency_conflict`, M1's order of checks decides which error), and the final
 snapshot must equal the oracle's, which is the snapshot of applying each event once.
@@ -27,4 +29,11 @@ def check(scenario: Scenario, history: History) -> Verdict:
     if "final" in history.snapshots:
         violations += snapshot_violations("final snapshot vs oracle", expected.final,
                                           history.snapshots["final"])
+    once = history.snapshots.get("delivered_once")
+    if once is not None and "final" in history.snapshots:  # relative: no oracle involved
+        final = {t: rows for t, rows in history.snapshots["final"].items()
+                 if t != "stream_checkpoint"}
+        violations += snapshot_violations("with redeliveries vs each event delivered once",
+                                          {t: rows for t, rows in once.items()
+                                           if t != "stream_checkpoint"}, final, rule="M1")
     return verdict(PROPERTY, RULES, violations)

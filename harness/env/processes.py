@@ -1,7 +1,8 @@
 """A user's service started from a command: their control service, run as they run it.
 
 Not every user can build an image of their service here; a command line is what they
-have (`python -m my_control --port {port}`). The harness picks a free port, starts the
+have (`{python} -m my_control --port {port}`; `{python}` is the harness's own interpreter).
+The harness picks a free port, starts the
 command in its own process group, waits for its readiness path, and ends the whole group
 at the end of the run or on Ctrl-C, like the containers it starts.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -30,7 +32,8 @@ class ServiceProcess:
                  env: Mapping[str, str], cwd: Path) -> None:
         self.role = role
         self.port = free_port()
-        self.argv = [part.replace("{port}", str(self.port)) for part in command]
+        self.argv = [part.replace("{port}", str(self.port)).replace("{python}", sys.executable)
+                     for part in command]
         self._ready_path = ready_path
         self._env = {**os.environ, **env}
         self._cwd = cwd

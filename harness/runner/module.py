@@ -41,6 +41,29 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSessio
     return rebuilt
 
 
+def redelivered(scenario: Scenario) -> bool:
+    """Whether the scenario delivers some event more than once (or a conflict for it)."""
+    seen: set[tuple[str, int]] = set()
+    for step in scenario.steps:
+        if step["op"] in ("deliver", "conflict"):
+            key = (step["topic"], step["seq"])
+            if key in seen or step["op"] == "conflict":
+                return True
+            seen.add(key)
+    return False
+
+
+def _delivered_once(env: RunEnvironment, scenario: Scenario) -> ModuleSession:
+    """A fresh database given each event the scenario delivers, once, in journal order: what
+    redelivery must leave unchanged (M1.3, B1), without any model of the module's folds."""
+    once = env.fresh_module()
+    wanted = {(step["topic"], step["seq"]) for step in scenario.steps if step["op"] == "deliver"}
+    for event in scenario.journal():
+        if (event.topic, event.seq) in wanted:
+            once.apply(event.reducer_args())
+    return once
+
+
 StepHook = Callable[[History, int, Step], None]
 
 
@@ -83,6 +106,10 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                                                               step["seed"]).snapshot()
             history.complete(index, EntryType.OK)
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
+    if scenario.property == "idempotence" and redelivered(scenario):
+        index = history.invoke("rebuilder", "deliver_once", {})
+        history.snapshots["delivered_once"] = _delivered_once(env, scenario).snapshot()
+        history.complete(index, EntryType.OK)
     return history
 
 

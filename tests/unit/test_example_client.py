@@ -1,4 +1,4 @@
-"""The foreign client adapter's own stale-cursor computation (examples/foreign/adapters/client).
+"""The foreign client adapter's own stale-cursor computation (harness_adapters/client).
 
 The client works out CONTRACT R3 itself from the stream's `ledger_head` row. These tests pin
 its text against the harness's oracle everywhere the planted defect does not reach, and pin
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples.foreign.adapters.client import (
+from examples.foreign.harness_adapters.client import (
     Head,
     LedgerClientSide,
     client,

@@ -1,4 +1,4 @@
-"""The foreign control service (examples/foreign/control) and its admin adapter.
+"""The foreign control service (examples/foreign/ledger_control) and its admin adapter.
 
 The service runs in-process on a free port. Besides its own behaviour (login flow, both
 routes, no /api/v1, retired mode, the planted T5 defect), the harness's own request matrix
@@ -15,10 +15,10 @@ from typing import Any
 import jwt
 import pytest
 
-from examples.foreign.adapters.control import admin
-from examples.foreign.control.__main__ import main
-from examples.foreign.control.minting import Issuer
-from examples.foreign.control.service import ControlServer
+from examples.foreign.harness_adapters.control import admin
+from examples.foreign.ledger_control.__main__ import main
+from examples.foreign.ledger_control.minting import Issuer
+from examples.foreign.ledger_control.service import ControlServer
 from harness.checks.token_parity import check_token_parity
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import AdminRefused, ControlClient

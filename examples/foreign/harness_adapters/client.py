@@ -230,7 +230,7 @@ class LedgerClientSide:
 
 
 def client(**options: Any) -> ClientSide:
-    """The factory the harness configuration names (`examples.foreign.adapters.client:client`).
+    """The factory the harness configuration names (`harness_adapters.client:client`).
 
     Options: `timeout` (seconds per server call, default 10) and `max_resumes` (how many
     times one resume may start over before the client gives up, default 5)."""

@@ -1,4 +1,4 @@
-"""`ControlAdmin` for the foreign control service (examples/foreign/control).
+"""`ControlAdmin` for the foreign control service (examples/foreign/ledger_control).
 
 The service has no admin API for principals: users come into being by logging in. So a
 member is a fresh e-mail address that completes the challenge/verify flow (its first login
@@ -116,7 +116,7 @@ class ForeignAdmin:
 
 
 def admin(client: ControlClient, **options: Any) -> ControlAdmin:
-    """The factory the harness configuration names (`examples.foreign.adapters.control:admin`).
+    """The factory the harness configuration names (`harness_adapters.control:admin`).
 
     Options: `alias_retired` (bool, as the service was started; default false) and
     `email_domain` (the domain of the members' made-up addresses)."""

@@ -1,4 +1,4 @@
-"""`python -m examples.foreign.control --port N --signing-key K [--alias-retired]`.
+"""`python -m ledger_control --port N --signing-key K [--alias-retired]`.
 
 The signing key may come from the environment instead (`FOREIGN_CONTROL_SIGNING_KEY`), so
 it need not show in a process list. The server runs until it is interrupted or terminated.
@@ -12,14 +12,14 @@ import signal
 import sys
 from types import FrameType
 
-from examples.foreign.control.minting import Issuer
-from examples.foreign.control.service import ControlServer
+from .minting import Issuer
+from .service import ControlServer
 
 KEY_VARIABLE = "FOREIGN_CONTROL_SIGNING_KEY"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m examples.foreign.control",
+    parser = argparse.ArgumentParser(prog="python -m ledger_control",
                                      description="The foreign sync-token control service.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True, help="0 picks a free port")

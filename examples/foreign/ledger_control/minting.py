@@ -22,9 +22,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from examples.foreign.control import grants
-from examples.foreign.control.accounts import Accounts, Credential
-from examples.foreign.control.signing import sign
+from . import grants
+from .accounts import Accounts, Credential
+from .signing import sign
 
 DEFAULT_TTL_SECONDS = 300
 TTL_RANGE = range(60, 901)

@@ -27,8 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from examples.foreign.control.accounts import Accounts, Credential, LoginRefused
-from examples.foreign.control.minting import (
+from .accounts import Accounts, Credential, LoginRefused
+from .minting import (
     DEFAULT_TTL_SECONDS,
     Issuer,
     Refusal,
