@@ -63,7 +63,7 @@ def test_B3_backoff_doubles_and_is_bounded() -> None:
 
 def test_target_url_quotes_the_database_name() -> None:
     target = Target("http://stdb:3000/", "my db/x", "")
-    assert target.apply_event_url == "http://stdb:3000/v1/database/my%20db%2Fx/call/apply_event"
+    assert target.reducer_url == "http://stdb:3000/v1/database/my%20db%2Fx/call/apply_event"
 
 
 def test_B5_damaged_progress_refuses_to_start(runtimes: Runtimes) -> None:
