@@ -14,7 +14,7 @@ answer that does not follow the API, a harness or implementation bug never a ver
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -27,6 +27,20 @@ from harness.errors import HarnessError
 _JSON: Final = "application/json"
 # The API's own cap on one journal page (JournalRequest.limit).
 MAX_JOURNAL_PAGE: Final = 10000
+
+# How the runtime calls the reference module unless told otherwise (TargetRequest).
+REFERENCE_REDUCER: Final = "apply_event"
+REFERENCE_ARGS: Final[tuple[object, ...]] = (
+    "{stream_id}", "{seq}", "{idempotency_key}", "{kind}", "{payload_json}", "{payload_hash}",
+    "{published_at_ms}",
+)  # fmt: skip
+REFERENCE_PERMANENT_ERRORS: Final[tuple[str, ...]] = tuple(
+    rf"^({word})(?!\S)"
+    for word in ("sequence_conflict", "idempotency_conflict", "invalid_event", "unauthorized")
+)
+# A pattern that matches nothing: how "no 530 is permanent" travels, since an empty list
+# of patterns is indistinguishable from an absent one (the reference's) on the wire.
+_MATCHES_NOTHING: Final = "(?!)"
 
 
 class RuntimeRefused(HarnessError):
@@ -251,11 +265,36 @@ class RuntimeClient:
             body["resume"] = True
         return _status(self._call("POST", "/v1/faults", "faults", body=body))
 
-    def set_target(self, stdb_url: str, database: str, token: str) -> PublisherStatus:
+    def set_target(
+        self,
+        stdb_url: str,
+        database: str,
+        token: str,
+        *,
+        reducer: str = REFERENCE_REDUCER,
+        args: Sequence[object] = REFERENCE_ARGS,
+        permanent_errors: Sequence[str] = REFERENCE_PERMANENT_ERRORS,
+    ) -> PublisherStatus:
         """Publish into `database` at `stdb_url` (as the server's peers reach it) with the
         publisher's `token`. Resets the journal and all publisher state (a fresh namespace);
-        an empty `stdb_url` journals without publishing."""
-        body = {"stdb_url": stdb_url, "database": database, "token": token}
+        an empty `stdb_url` journals without publishing.
+
+        The module's apply reducer is called `reducer` with `args`, templates over an
+        event's fields (a non-string item is a literal, a lone `"{field}"` the field with
+        its type, any other string formatted text; see harness.targets.templates), and a
+        530 whose text matches (`re.search`) any of `permanent_errors` is dead-lettered
+        rather than retried (B3). The defaults are the reference module's and are not sent,
+        so a runtime that knows nothing of them accepts the call; an empty
+        `permanent_errors` (nothing permanent) is sent as a pattern that matches nothing."""
+        if isinstance(args, str | bytes):
+            raise TypeError("args is a sequence of templates, not one string")
+        body: dict[str, object] = {"stdb_url": stdb_url, "database": database, "token": token}
+        if reducer != REFERENCE_REDUCER:
+            body["reducer"] = reducer
+        if tuple(args) != REFERENCE_ARGS:
+            body["args_json"] = json.dumps(list(args), ensure_ascii=False, allow_nan=False)
+        if tuple(permanent_errors) != REFERENCE_PERMANENT_ERRORS:
+            body["permanent_errors"] = list(permanent_errors) or [_MATCHES_NOTHING]
         return _status(self._call("POST", "/v1/target", "set target", body=body))
 
     def wait(self, timeout_s: float) -> WaitResult:

@@ -168,14 +168,20 @@ class FaultRequest(_message.Message):
     def __init__(self, stream_id: _Optional[str] = ..., pause: _Optional[bool] = ..., resume: _Optional[bool] = ..., duplicate_next: _Optional[int] = ..., reorder_next: _Optional[int] = ..., crash_after_commit_next: _Optional[int] = ..., crash_before_send_next: _Optional[int] = ...) -> None: ...
 
 class TargetRequest(_message.Message):
-    __slots__ = ("stdb_url", "database", "token")
+    __slots__ = ("stdb_url", "database", "token", "reducer", "args_json", "permanent_errors")
     STDB_URL_FIELD_NUMBER: _ClassVar[int]
     DATABASE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REDUCER_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    PERMANENT_ERRORS_FIELD_NUMBER: _ClassVar[int]
     stdb_url: str
     database: str
     token: str
-    def __init__(self, stdb_url: _Optional[str] = ..., database: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+    reducer: str
+    args_json: str
+    permanent_errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, stdb_url: _Optional[str] = ..., database: _Optional[str] = ..., token: _Optional[str] = ..., reducer: _Optional[str] = ..., args_json: _Optional[str] = ..., permanent_errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class WaitResponse(_message.Message):
     __slots__ = ("quiescent", "status")

@@ -2,7 +2,8 @@
 carries it into a SpacetimeDB module (B1-B6), behind an HTTP API or in-process.
 
 From the bottom up: `durable` (fsync'd files), `admission` (what may be journaled),
-`journal`, `target` and `datadir` (where to publish; one namespace per reset), `faults`
+`journal`, `templates`, `target` and `datadir` (where and how to publish: the module's
+reducer, its argument templates and permanent errors; one namespace per reset), `faults`
 and `progress` (the publisher's persisted control state), `mutants` (the deliberately
 broken publishers that prove the harness catches violations of B1-B4),
 `spacetime_client` and `classify` (one reducer call and what its answer means), `settings`

@@ -4,7 +4,7 @@
     GET  /v1/journal   ?topic=&after_seq=&limit=  -> JournalResponse
     GET  /v1/status                    -> PublisherStatus
     POST /v1/faults    FaultRequest    -> PublisherStatus   pause, resume, arm faults
-    POST /v1/target    TargetRequest   -> PublisherStatus   where to publish; resets all
+    POST /v1/target    TargetRequest   -> PublisherStatus   where and how to publish; resets all
     POST /v1/wait      ?timeout_s=     -> WaitResponse      block until quiescent or timeout
     GET  /healthz                      -> {"status": "ok"}
 

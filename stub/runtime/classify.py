@@ -1,30 +1,33 @@
 """What a reducer call's answer means for the event: acknowledged, refused for good, or
 worth another try (B3).
 
-The module refuses an event with status 530 and an error text whose first word says why
-(M1). Four words mean that sending the same event again can never succeed, so it is
-dead-lettered instead of retried forever. Any other failure may pass: no answer, a 5xx, a
-530 with another text (a trap or panic, say), 408 and 429. Other 4xx answers (bad
-arguments, no such database or reducer, bad credentials) mean the server rejected the
-request itself; the same request would be rejected again, so they are permanent too, with
-the status in the reason.
+The module refuses an event with status 530 and an error text (M1). Some texts mean that
+sending the same event again can never succeed, so the event is dead-lettered instead of
+retried forever: those matching any of the target's permanent error patterns (`re.search`
+on the text without surrounding whitespace; by default, a first word that is one of the
+reference's four, see `target.REFERENCE_PERMANENT_ERRORS`). Any other failure may pass: no
+answer, a 5xx, a 530 with another text (a trap or panic, say), 408 and 429. Other 4xx
+answers (bad arguments, no such database or reducer, bad credentials) mean the server
+rejected the request itself; the same request would be rejected again, so they are
+permanent too, with the status in the reason.
 
 The `permanent-retried-forever` mutant (see `mutants`) gets the 530 case wrong.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
-from harness.contract.error_texts import IDEMPOTENCY_CONFLICT, UNAUTHORIZED
 from stub.runtime.mutants import PERMANENT_RETRIED_FOREVER
 from stub.runtime.spacetime_client import CallAnswer
+from stub.runtime.target import REFERENCE_PERMANENT_ERRORS
 
 REDUCER_FAILED = 530
-PERMANENT_ERRORS = frozenset(
-    {"sequence_conflict", IDEMPOTENCY_CONFLICT, "invalid_event", UNAUTHORIZED}
-)
+REFERENCE_PATTERNS: Final = tuple(re.compile(pattern) for pattern in REFERENCE_PERMANENT_ERRORS)
 _RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
 
 
@@ -42,20 +45,24 @@ class Classified:
     reason: str = ""
 
 
-def classify(answer: CallAnswer, *, mutant: str = "") -> Classified:
-    """The verdict on one `apply_event` answer, as the publisher `mutant` ("": the
-    reference) reaches it."""
+def classify(
+    answer: CallAnswer,
+    *,
+    permanent: Sequence[re.Pattern[str]] = REFERENCE_PATTERNS,
+    mutant: str = "",
+) -> Classified:
+    """The verdict on one reducer call's answer, given the module's `permanent` error
+    patterns, as the publisher `mutant` ("": the reference) reaches it."""
     status, text = answer.status, answer.text.strip()
     if status is None:
         return Classified(Verdict.TRANSIENT, f"no answer: {text}")
     if 200 <= status < 300:
         return Classified(Verdict.ACKNOWLEDGED)
     if status == REDUCER_FAILED:
-        words = text.split(maxsplit=1)
-        permanent = bool(words) and words[0] in PERMANENT_ERRORS
+        is_permanent = any(pattern.search(text) for pattern in permanent)
         if mutant == PERMANENT_RETRIED_FOREVER:  # breaks B3: permanent errors retried forever
-            permanent = False
-        return Classified(Verdict.PERMANENT if permanent else Verdict.TRANSIENT, text)
+            is_permanent = False
+        return Classified(Verdict.PERMANENT if is_permanent else Verdict.TRANSIENT, text)
     if 400 <= status < 500 and status not in _RETRYABLE_CLIENT_ERRORS:
         return Classified(Verdict.PERMANENT, f"http {status}: {text}")
     return Classified(Verdict.TRANSIENT, f"http {status}: {text}")

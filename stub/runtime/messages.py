@@ -110,7 +110,14 @@ def fault_command(request: pb.FaultRequest) -> FaultCommand:
 
 
 def target_of(request: pb.TargetRequest) -> Target | None:
-    return make_target(request.stdb_url, request.database, request.token)
+    return make_target(
+        request.stdb_url,
+        request.database,
+        request.token,
+        reducer=request.reducer,
+        args_json=request.args_json,
+        permanent_errors=list(request.permanent_errors),
+    )
 
 
 def _stream_message(stream: StreamView) -> pb.StreamStatus:

@@ -6,6 +6,8 @@ only once n is acknowledged and recorded (B2). An answer is classified (B3): ack
 events advance the durable `delivered_head` (B5), permanent refusals are dead-lettered and
 hold the stream, transient failures are retried with bounded backoff while the event stays
 in the durable outbox. Appends never wait for any of this (B6): they only wake a worker.
+A send calls the target's reducer with its argument templates rendered for the event, and
+the target's permanent error patterns decide which refusals are permanent (see `target`).
 
 Locking: one lock guards all in-memory state; each stream's condition and the waiters'
 condition share it. No lock is held during an HTTP call, and the journal's lock is never
@@ -41,9 +43,10 @@ from stub.runtime.mutants import (
 )
 from stub.runtime.progress import DeadLetter, Progress, StreamProgress, save_progress
 from stub.runtime.settings import PublisherSettings
-from stub.runtime.spacetime_client import call_apply_event
+from stub.runtime.spacetime_client import call_reducer
 from stub.runtime.status import StatusView, StreamView
 from stub.runtime.target import Target
+from stub.runtime.templates import event_fields, render
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class Publisher:
         self._directory = directory
         self._progress = progress
         self._target = target
+        self._permanent = () if target is None else target.permanent_patterns()
         self._settings = settings
         self._crash = crash
         self._lock = threading.Lock()
@@ -261,8 +265,14 @@ class Publisher:
     def _send(self, event: Event) -> Classified:
         target = self._target
         assert target is not None, "a worker only claims events when there is a target"
-        answer = call_apply_event(target, event.reducer_args(), self._settings.call_timeout_s)
-        return classify(answer, mutant=self._settings.mutant)
+        try:
+            args = render(target.args, event_fields(event))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # Templates are checked when the target is set; one that still fails for this
+            # event's values would fail on every try, so the event is refused for good.
+            return Classified(Verdict.PERMANENT, f"arguments cannot be rendered: {exc}")
+        answer = call_reducer(target, args, self._settings.call_timeout_s)
+        return classify(answer, permanent=self._permanent, mutant=self._settings.mutant)
 
     def _dead_letter(self, stream: _Stream, seq: int, reason: str, delivery: str) -> None:
         """Hold the stream with the refused event and its reason (B3); the first refusal

@@ -1,4 +1,4 @@
-"""One call of the module's `apply_event` reducer over SpacetimeDB's HTTP API.
+"""One call of the module's apply reducer over SpacetimeDB's HTTP API.
 
 Only the standard library (the runtime's container has nothing else), and no proxy from
 the environment: the server is on the harness's private network, and a proxy would turn
@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 
-from harness.contract.events import ApplyEventArgs
 from stub.runtime.target import Target
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -30,15 +30,14 @@ class CallAnswer:
     text: str
 
 
-def call_apply_event(target: Target, args: ApplyEventArgs, timeout_s: float) -> CallAnswer:
-    """`POST {stdb_url}/v1/database/{database}/call/apply_event` with `args` as a JSON array."""
+def call_reducer(target: Target, args: Sequence[object], timeout_s: float) -> CallAnswer:
+    """`POST {stdb_url}/v1/database/{database}/call/{reducer}` with `args` (rendered from
+    the target's templates) as a JSON array."""
     headers = {"Content-Type": "application/json"}
     if target.token:
         headers["Authorization"] = f"Bearer {target.token}"
     body = json.dumps(list(args), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        target.apply_event_url, data=body, headers=headers, method="POST"
-    )
+    request = urllib.request.Request(target.reducer_url, data=body, headers=headers, method="POST")
     try:
         with _OPENER.open(request, timeout=timeout_s) as response:
             return CallAnswer(response.status, _text(response.read()))

@@ -276,6 +276,51 @@ def test_B3_unauthorized_is_dead_lettered_with_its_reason_and_the_stream_paused(
     assert target.snapshot()["sync_event"] == []
 
 
+def test_B1_templated_arguments_reach_the_real_module(
+    runtime: RuntimeClient, server: ServiceContainer, database: Database,
+    target: SpacetimeModuleTarget,
+) -> None:
+    """The reference's arguments written as other templates (key and hash as formatted
+    text): the container renders them, and the real module accepts every event."""
+    args = ["{stream_id}", "{seq}", "topic:{topic}:seq:{seq}", "{kind}", "{payload_json}",
+            "sha256:{payload_hash_hex}", "{published_at_ms}"]
+    runtime.set_target(server.internal_url, database.name, database.owner.token, args=args,
+                       permanent_errors=[r"^sequence_conflict\b"])
+    feed(runtime, workload("tpl", per_topic=3))
+    status = settle(runtime)
+    assert (dead_letters(status), undelivered(status)) == ({}, {})
+    assert_module_holds_the_journal(runtime, target, topics_of("tpl"))
+
+
+def test_B3_permanent_errors_are_the_targets_patterns(
+    runtime: RuntimeClient, server: ServiceContainer, database: Database,
+) -> None:
+    """With patterns that do not cover `unauthorized`, the module's refusal of a stranger
+    is retried as transient; with the default patterns it is dead-lettered (above)."""
+    stranger = SpacetimeHttp(database.url).create_identity()
+    runtime.set_target(server.internal_url, database.name, stranger.token,
+                       permanent_errors=[r"^E_NOT_THIS_MODULE"])
+    feed(runtime, workload("pat", per_topic=1))
+    status = status_when(runtime, "3 streams retrying", lambda s: len(s.streams) == 3 and all(
+        stream.consecutive_failures >= 2 for stream in s.streams))
+    for stream in status.streams:
+        assert stream.last_error.startswith("unauthorized")
+        assert (stream.dead_letter, stream.paused) == (None, False)
+
+
+def test_B3_an_unknown_reducer_is_dead_lettered_with_the_servers_answer(
+    runtime: RuntimeClient, server: ServiceContainer, database: Database,
+) -> None:
+    runtime.set_target(server.internal_url, database.name, database.owner.token,
+                       reducer="apply_events")
+    feed(runtime, workload("red", per_topic=1))
+    status = settle(runtime)
+    assert status.dead_lettered_streams == 3
+    for stream in status.streams:
+        assert stream.dead_letter is not None
+        assert stream.dead_letter.reason.startswith("http 404"), stream.dead_letter.reason
+
+
 def test_B3_conflicting_event_is_dead_lettered_and_stays_so_after_a_resume(
     runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:

@@ -8,19 +8,25 @@ from typing import Any
 
 import pytest
 import requests
+from google.protobuf import json_format
 
 from harness.contract.streams import stream_of
+from harness.drivers.runtime import RuntimeClient, RuntimeRefused
 from stub.proto import runtime_pb2 as pb
 from stub.runtime.server import MAX_BODY_BYTES, running
 from stub.runtime.service import RuntimeService
 from tests.unit.test_runtime_support import (
     DATABASE,
+    INGEST,
+    INGEST_ARGS,
+    INGEST_PERMANENT,
     NOTE,
     PUBLISHER_TOKEN,
     RUN,
     FakeSpacetime,
     Runtimes,
     fake_fixture,  # noqa: F401 - a fixture
+    ingest_target,
     runtimes_fixture,  # noqa: F401 - a fixture
     wait_for,
 )
@@ -244,9 +250,16 @@ def test_target_route_sets_the_target_and_resets(api: str, fake: FakeSpacetime) 
         {"stdb_url": "http://host:3000"},
         {"database": "d"},
         {"stdb_url": "http://host:3000?x=1", "database": "d"},
+        {"reducer": "ingest"},
+        {"args_json": "[]"},
+        {"permanent_errors": ["^E_"]},
+        {"stdb_url": "http://host:3000", "database": "d", "reducer": "a/b"},
+        {"stdb_url": "http://host:3000", "database": "d", "args_json": '{"seq": 1}'},
+        {"stdb_url": "http://host:3000", "database": "d", "args_json": '["{sequence}"]'},
+        {"stdb_url": "http://host:3000", "database": "d", "permanent_errors": ["(E_"]},
     ],
 )
-def test_bad_targets_are_refused(api: str, body: dict[str, str]) -> None:
+def test_bad_targets_are_refused(api: str, body: dict[str, Any]) -> None:
     response = requests.post(f"{api}/v1/target", json=body, timeout=5)
     assert (response.status_code, _error(response)["code"]) == (400, "invalid_target")
 
@@ -261,3 +274,75 @@ def test_healthz_answers_until_the_runtime_crashes(
     wait_for(lambda: service.crashed)
     response = requests.get(f"{api}/healthz", timeout=5)
     assert (response.status_code, _error(response)["code"]) == (503, "crashed")
+
+
+def _ingest_request(fake: FakeSpacetime) -> pb.TargetRequest:
+    ingest_target(fake)
+    return pb.TargetRequest(
+        stdb_url=fake.url,
+        database=DATABASE,
+        token=PUBLISHER_TOKEN,
+        reducer=INGEST,
+        args_json=json.dumps(list(INGEST_ARGS)),
+        permanent_errors=list(INGEST_PERMANENT),
+    )
+
+
+@pytest.mark.parametrize("body_format", ["json", "protobuf"])
+def test_target_route_takes_the_reducer_its_templates_and_permanent_errors(
+    api: str, fake: FakeSpacetime, body_format: str
+) -> None:
+    request = _ingest_request(fake)
+    if body_format == "json":
+        response = requests.post(f"{api}/v1/target", json=json_format.MessageToDict(
+            request, preserving_proto_field_name=True), timeout=5)  # fmt: skip
+    else:
+        response = requests.post(f"{api}/v1/target", data=request.SerializeToString(),
+                                  headers={"Content-Type": PROTOBUF}, timeout=5)  # fmt: skip
+    assert response.status_code == 200, response.text
+    fake.override = lambda args: (530, "E_BAD_BODY: no text") if args.seq == 2 else None
+    for _ in range(2):
+        requests.post(f"{api}/v1/events", json=NOTE_BODY, timeout=5)
+    waited = requests.post(f"{api}/v1/wait", params={"timeout_s": "10"}, timeout=15).json()
+    assert waited["quiescent"] is True
+    [stream] = waited["status"]["streams"]
+    assert stream["dead_letter"] == {"seq": 2, "reason": "E_BAD_BODY: no text",
+                                     "delivery": "primary"}  # fmt: skip
+    assert [body[0] for body in fake.bodies] == [
+        f"{stream_of(NOTE)}/1/note", f"{stream_of(NOTE)}/2/note"
+    ]
+
+
+def test_runtime_client_sends_the_wiring_and_omits_the_defaults(
+    api: str, fake: FakeSpacetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = RuntimeClient(api)
+    sent: list[object] = []
+    real_call = client._call
+
+    def spy(method: str, path: str, operation: str, **kwargs: Any) -> object:
+        sent.append(kwargs.get("body"))
+        return real_call(method, path, operation, **kwargs)
+
+    monkeypatch.setattr(client, "_call", spy)
+    client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN)
+    client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN, permanent_errors=[])
+    ingest_target(fake)
+    status = client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN, reducer=INGEST,
+                               args=INGEST_ARGS, permanent_errors=INGEST_PERMANENT)  # fmt: skip
+    assert sent[0] == {"stdb_url": fake.url, "database": DATABASE, "token": PUBLISHER_TOKEN}
+    assert sent[1] == {**sent[0], "permanent_errors": ["(?!)"]}
+    assert sent[2] == {**sent[0], "reducer": INGEST, "args_json": json.dumps(list(INGEST_ARGS)),
+                       "permanent_errors": list(INGEST_PERMANENT)}  # fmt: skip
+    assert status.target_set
+    client.append(RUN, "run.created", {"owner": "ada"})
+    assert client.wait(10).quiescent
+    [body] = fake.bodies
+    assert body[:3] == [f"{stream_of(RUN)}/1/run.created", stream_of(RUN), "run.created"]
+    assert body[6:] == [1, True, 1]
+    with pytest.raises(TypeError):
+        client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN, args="{seq}")
+    with pytest.raises(RuntimeRefused) as refused:
+        client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN, args=["{sequence}"])
+    assert refused.value.code == "invalid_target"
+    client.close()

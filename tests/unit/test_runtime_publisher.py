@@ -15,6 +15,7 @@ from stub.runtime.faults import FaultCommand
 from stub.runtime.target import Target
 from tests.unit.test_runtime_support import (
     DATABASE,
+    INGEST,
     NOTE,
     RUN,
     WAIT_S,
@@ -23,6 +24,8 @@ from tests.unit.test_runtime_support import (
     FakeSpacetime,
     Runtimes,
     fake_fixture,  # noqa: F401 - a fixture
+    ingest_target,
+    journal_of,
     note,
     projection_of,
     run_step,
@@ -199,6 +202,104 @@ def test_B3_refused_extra_send_is_reported_too(fake: FakeSpacetime, runtimes: Ru
     assert stream.dead_letter is not None
     assert (stream.dead_letter.seq, stream.dead_letter.delivery) == (1, "duplicate")
     assert (stream.paused, stream.delivered_head) == (True, 1)
+
+
+def test_B1_default_target_calls_apply_event_with_the_reference_arguments(
+    fake: FakeSpacetime, runtimes: Runtimes
+) -> None:
+    service = runtimes.start(fake.target)
+    run_step(service, 1)
+    note(service, NOTE, "a")
+    assert service.wait_until_delivered(WAIT_S)
+    sent = sorted(fake.bodies, key=lambda body: body[0])
+    assert sent == [list(e.reducer_args()) for e in journal_of(service, [NOTE, RUN])]
+
+
+def test_B1_templated_call_reaches_a_module_with_another_reducer(
+    fake: FakeSpacetime, runtimes: Runtimes
+) -> None:
+    service = runtimes.start(ingest_target(fake))
+    first = service.append(RUN, "run.created", '{"owner":"ada"}', published_at_ms=1_000)
+    for tokens in range(3):
+        run_step(service, tokens)
+        note(service, NOTE, str(tokens))
+    assert service.wait_until_delivered(WAIT_S)
+    digest = first.payload_hash.removeprefix("sha256:")
+    assert fake.calls_for(RUN_STREAM)[0].args == first.reducer_args()
+    assert fake.bodies.count(
+        [f"{RUN_STREAM}/1/run.created", RUN_STREAM, "run.created", '{"owner":"ada"}', digest,
+         1_000, 1, True, 1]
+    ) == 1  # fmt: skip
+    assert all(call.status == 200 for call in fake.calls)
+    assert fake.snapshot() == projection_of(service, [RUN, NOTE])
+    status = service.status()
+    assert (status.target, status.quiescent) == (ingest_target(fake), True)
+
+
+def test_B3_custom_permanent_pattern_dead_letters_and_pauses_only_its_stream(
+    fake: FakeSpacetime, runtimes: Runtimes
+) -> None:
+    text = f"E_KEY_REUSED: {RUN_STREAM}/2/run.step holds another digest"
+    fake.override = lambda a: (530, text) if (a.stream_id, a.seq) == (RUN_STREAM, 2) else None
+    service = runtimes.start(ingest_target(fake))
+    for tokens in range(3):
+        run_step(service, tokens)
+        note(service, NOTE, str(tokens))
+    assert service.wait_until_delivered(WAIT_S)
+    stream = service.status().stream(RUN_STREAM)
+    assert stream.paused and stream.dead_letter is not None
+    assert (stream.dead_letter.seq, stream.dead_letter.reason) == (2, text)
+    assert (stream.delivered_head, stream.outbox_depth) == (1, 2)
+    time.sleep(0.05)
+    assert _seqs(fake, RUN_STREAM) == [1, 2]  # never retried
+    other = service.status().stream(NOTE_STREAM)
+    assert (other.paused, other.dead_letter, other.delivered_head) == (False, None, 3)
+    fake.override = None
+    service.control(FaultCommand(RUN_STREAM, resume=True))
+    assert service.wait_until_delivered(WAIT_S)
+    assert fake.snapshot() == projection_of(service, [RUN, NOTE])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E_BUSY: compaction in progress",
+        "invalid_event kind",  # a reference word, but not one of this module's patterns
+        "E_KEY_REUSEDX",
+    ],
+)
+def test_B3_text_matching_no_custom_pattern_is_retried_as_transient(
+    fake: FakeSpacetime, runtimes: Runtimes, text: str
+) -> None:
+    failures_left = [3]
+
+    def flaky(args: ApplyEventArgs) -> Answer | None:
+        if args.seq == 2 and failures_left[0] > 0:
+            failures_left[0] -= 1
+            return (530, text)
+        return None
+
+    fake.override = flaky
+    service = runtimes.start(ingest_target(fake))
+    for tokens in range(3):
+        run_step(service, tokens)
+    assert service.wait_until_delivered(WAIT_S)
+    assert _seqs(fake, RUN_STREAM) == [1, 2, 2, 2, 2, 3]
+    stream = service.status().stream(RUN_STREAM)
+    assert (stream.dead_letter, stream.delivered_head, stream.last_error) == (None, 3, "")
+    assert fake.snapshot() == projection_of(service, [RUN])
+
+
+def test_B3_arguments_a_module_refuses_are_dead_lettered_with_the_status(
+    fake: FakeSpacetime, runtimes: Runtimes
+) -> None:
+    """The reference's arguments sent to `ingest`: SpacetimeDB refuses the request (400)."""
+    target = ingest_target(fake)
+    service = runtimes.start(Target(target.stdb_url, DATABASE, target.token, reducer=INGEST))
+    note(service, NOTE, "a")
+    assert service.wait_until_delivered(WAIT_S)
+    letter = service.status().stream(NOTE_STREAM).dead_letter
+    assert letter is not None and letter.reason.startswith("http 400: invalid arguments")
 
 
 TRANSIENT = [

@@ -21,8 +21,9 @@ from typing import Any, Final
 
 import pytest
 
-from harness.contract.events import ApplyEventArgs, Event
+from harness.contract.events import ApplyEventArgs, Event, idempotency_key
 from harness.contract.snapshot import Snapshot
+from harness.contract.streams import topic_of
 from harness.model.module import ReferenceModel
 from harness.model.project import project
 from stub.runtime.service import RuntimeService
@@ -43,6 +44,14 @@ NOTE: Final = "fleet:user:u1:workers"
 Answer = tuple[int, str]
 # Decides, per call, whether to answer something else than the oracle would.
 Override = Callable[[ApplyEventArgs], Answer | None]
+# Turns a call's JSON arguments into the reference's, for the oracle; ValueError, TypeError
+# or KeyError when they are not the module's arguments (answered 400, as SpacetimeDB does).
+Decode = Callable[[list[Any]], ApplyEventArgs]
+
+
+def reference_args(values: list[Any]) -> ApplyEventArgs:
+    """The reference module's `apply_event` arguments."""
+    return ApplyEventArgs(*values)
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,17 @@ class Call:
 
 @dataclass
 class FakeSpacetime:
-    """A SpacetimeDB standalone stand-in serving one database whose module is the oracle."""
+    """A SpacetimeDB standalone stand-in serving one database whose module is the oracle.
+
+    The module's apply reducer is `reducer`, its arguments read by `decode`; `bodies` holds
+    every call's JSON arguments as received, in order."""
 
     model: ReferenceModel = field(default_factory=lambda: ReferenceModel(PUBLISHER))
     calls: list[Call] = field(default_factory=list)
+    bodies: list[list[Any]] = field(default_factory=list)
     override: Override | None = None
+    reducer: str = "apply_event"
+    decode: Decode = reference_args
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -122,7 +137,7 @@ def _handler_for(fake: FakeSpacetime) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             started = time.monotonic()
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.path != f"/v1/database/{DATABASE}/call/apply_event":
+            if self.path != f"/v1/database/{DATABASE}/call/{fake.reducer}":
                 self._reply(404, "No such database.")
                 return
             if self.headers.get("Content-Type") != "application/json":
@@ -130,7 +145,14 @@ def _handler_for(fake: FakeSpacetime) -> type[BaseHTTPRequestHandler]:
                 return
             bearer = self.headers.get("Authorization", "")
             caller = PUBLISHER if bearer == f"Bearer {PUBLISHER_TOKEN}" else "stranger"
-            args = ApplyEventArgs(*json.loads(body))
+            values = json.loads(body)
+            with fake.lock:
+                fake.bodies.append(values)
+            try:
+                args = fake.decode(values)
+            except (ValueError, TypeError, KeyError) as exc:
+                self._reply(400, f"invalid arguments for reducer {fake.reducer}: {exc}")
+                return
             status, text = fake.answer(caller, args)
             fake.record(Call(args, status, text, started, time.monotonic()))
             self._reply(status, text)
@@ -146,6 +168,40 @@ def _handler_for(fake: FakeSpacetime) -> type[BaseHTTPRequestHandler]:
             """Quiet."""
 
     return Handler
+
+
+# A module that is not the reference: `ingest(key, stream, kind, body, digest, committed_ms,
+# offset, durable, expected_next)`, keyed `{stream_id}/{seq}/{kind}`, its hash without the
+# `sha256:` prefix, and refusals phrased its own way ("E_KEY_REUSED: ...", "E_BUSY: ...").
+INGEST: Final = "ingest"
+INGEST_ARGS: Final[tuple[object, ...]] = (
+    "{stream_id}/{seq}/{kind}", "{stream_id}", "{kind}", "{payload_json}", "{payload_hash_hex}",
+    "{published_at_ms}", "{seq}", True, "{seq}",
+)  # fmt: skip
+INGEST_PERMANENT: Final = (r"^E_KEY_REUSED\b", r"^E_(BAD|FORBIDDEN)_")
+
+
+def ingest_args(values: list[Any]) -> ApplyEventArgs:
+    """`ingest`'s arguments as the reference's, for the oracle; ValueError unless they are
+    exactly what that module takes."""
+    key, stream, kind, body, digest, committed_ms, offset, durable, expected_next = values
+    if not (isinstance(offset, int) and isinstance(committed_ms, int)):
+        raise ValueError(f"offset and committed_ms must be integers: {values!r}")
+    if key != f"{stream}/{offset}/{kind}" or durable is not True or expected_next != offset:
+        raise ValueError(f"not ingest's arguments: {values!r}")
+    if not isinstance(digest, str) or len(digest) != 64 or digest.startswith("sha256:"):
+        raise ValueError(f"digest {digest!r} is not a bare hex SHA-256")
+    topic = topic_of(stream)
+    return ApplyEventArgs(
+        stream, offset, idempotency_key(topic, offset), kind, body, "sha256:" + digest,
+        committed_ms,
+    )  # fmt: skip
+
+
+def ingest_target(fake: FakeSpacetime) -> Target:
+    """Make `fake` serve the `ingest` module, and the target that calls it."""
+    fake.reducer, fake.decode = INGEST, ingest_args
+    return Target(fake.url, DATABASE, PUBLISHER_TOKEN, INGEST, INGEST_ARGS, INGEST_PERMANENT)
 
 
 @contextmanager

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+from typing import Any
 
 import pytest
 
+from harness.contract.events import Event
 from harness.contract.streams import stream_of
+from harness.drivers.runtime import (
+    REFERENCE_ARGS,
+    REFERENCE_PERMANENT_ERRORS,
+    REFERENCE_REDUCER,
+)
 from stub.runtime.classify import Verdict, classify
-from stub.runtime.errors import StateError
+from stub.runtime.errors import RefusedError, StateError
 from stub.runtime.faults import FaultCommand
+from stub.runtime.mutants import PERMANENT_RETRIED_FOREVER
 from stub.runtime.progress import PROGRESS_FILE
 from stub.runtime.settings import PublisherSettings
 from stub.runtime.spacetime_client import CallAnswer
-from stub.runtime.target import Target
+from stub.runtime.target import Target, make_target, target_from_json
+from stub.runtime.templates import event_fields, render, render_one
 from tests.unit.test_runtime_support import (
+    INGEST,
+    INGEST_ARGS,
+    INGEST_PERMANENT,
     NOTE,
     Runtimes,
     note,
@@ -31,6 +45,9 @@ from tests.unit.test_runtime_support import (
         (530, "invalid_event payload", Verdict.PERMANENT),
         (530, "unauthorized\n", Verdict.PERMANENT),
         (530, "unauthorized_by_policy", Verdict.TRANSIENT),
+        (530, "sequence_conflict: expected 3", Verdict.TRANSIENT),
+        (530, "  invalid_event\tkind", Verdict.PERMANENT),
+        (530, "the module said: unauthorized", Verdict.TRANSIENT),
         (530, "the module trapped", Verdict.TRANSIENT),
         (530, "", Verdict.TRANSIENT),
         (500, "sequence_conflict", Verdict.TRANSIENT),
@@ -63,7 +80,156 @@ def test_B3_backoff_doubles_and_is_bounded() -> None:
 
 def test_target_url_quotes_the_database_name() -> None:
     target = Target("http://stdb:3000/", "my db/x", "")
-    assert target.apply_event_url == "http://stdb:3000/v1/database/my%20db%2Fx/call/apply_event"
+    assert target.reducer_url == "http://stdb:3000/v1/database/my%20db%2Fx/call/apply_event"
+    assert dataclasses.replace(target, reducer="ingest").reducer_url.endswith("/call/ingest")
+
+
+# Custom permanent errors (B3): a module with its own error texts.
+CUSTOM = tuple(re.compile(pattern) for pattern in INGEST_PERMANENT)
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "verdict"),
+    [
+        (530, "E_KEY_REUSED: runtime.run.r1.events/2/run.step", Verdict.PERMANENT),
+        (530, "E_KEY_REUSED", Verdict.PERMANENT),
+        (530, "E_BAD_DIGEST 0f3a", Verdict.PERMANENT),
+        (530, "E_FORBIDDEN_CALLER", Verdict.PERMANENT),
+        (530, "E_KEY_REUSEDX", Verdict.TRANSIENT),
+        (530, "E_BUSY: compaction in progress", Verdict.TRANSIENT),
+        # The reference's words mean nothing to a module that does not use them.
+        (530, "sequence_conflict expected_next_seq=3 actual_seq=5", Verdict.TRANSIENT),
+        (530, "unauthorized", Verdict.TRANSIENT),
+        # Other answers are classified as for any module.
+        (200, "", Verdict.ACKNOWLEDGED),
+        (503, "E_KEY_REUSED", Verdict.TRANSIENT),
+        (404, "No such reducer.", Verdict.PERMANENT),
+        (None, "ConnectionRefusedError", Verdict.TRANSIENT),
+    ],
+)
+def test_B3_classification_by_custom_patterns(
+    status: int | None, text: str, verdict: Verdict
+) -> None:
+    classified = classify(CallAnswer(status, text), permanent=CUSTOM)
+    assert classified.verdict is verdict
+    if status == 530:
+        assert classified.reason == text
+
+
+def test_B3_patterns_are_searched_not_matched() -> None:
+    permanent = (re.compile("conflict"),)
+    assert classify(CallAnswer(530, "ERR 17: conflict"), permanent=permanent).verdict is (
+        Verdict.PERMANENT
+    )
+
+
+def test_B3_permanent_retried_forever_mutant_ignores_custom_patterns_too() -> None:
+    answer = CallAnswer(530, "E_KEY_REUSED: x")
+    assert classify(answer, permanent=CUSTOM).verdict is Verdict.PERMANENT
+    mutated = classify(answer, permanent=CUSTOM, mutant=PERMANENT_RETRIED_FOREVER)
+    assert mutated.verdict is Verdict.TRANSIENT
+
+
+def test_reference_defaults_are_unchanged() -> None:
+    target = Target("http://stdb:3000", "db", "t")
+    assert target.reducer == "apply_event"
+    assert target.args == (
+        "{stream_id}", "{seq}", "{idempotency_key}", "{kind}", "{payload_json}",
+        "{payload_hash}", "{published_at_ms}",
+    )  # fmt: skip
+    assert target.permanent_errors == (
+        r"^(sequence_conflict)(?!\S)", r"^(idempotency_conflict)(?!\S)",
+        r"^(invalid_event)(?!\S)", r"^(unauthorized)(?!\S)",
+    )  # fmt: skip
+    assert make_target("http://stdb:3000", "db", "t") == target
+    assert make_target("http://stdb:3000", "db", "t", reducer="", args_json="") == target
+    # The harness's driver sends nothing for the same defaults.
+    assert (
+        target.reducer, target.args, target.permanent_errors,
+    ) == (REFERENCE_REDUCER, REFERENCE_ARGS, REFERENCE_PERMANENT_ERRORS)  # fmt: skip
+
+
+# Argument templates.
+EVENT = Event("run:r1:events", 3, "run.step", {"tokens": 2}, 1_700_000_000_123)
+
+
+def test_reference_templates_render_the_reference_arguments() -> None:
+    assert render(REFERENCE_ARGS, event_fields(EVENT)) == list(EVENT.reducer_args())
+
+
+def test_templates_render_a_non_reference_call() -> None:
+    rendered = render(INGEST_ARGS, event_fields(EVENT))
+    digest = EVENT.payload_hash.removeprefix("sha256:")
+    assert len(digest) == 64
+    assert rendered == [
+        "runtime.run.r1.events/3/run.step", "runtime.run.r1.events", "run.step",
+        '{"tokens":2}', digest, 1_700_000_000_123, 3, True, 3,
+    ]  # fmt: skip
+    assert json.dumps(rendered, separators=(",", ":")) == (
+        '["runtime.run.r1.events/3/run.step","runtime.run.r1.events","run.step",'
+        f'"{{\\"tokens\\":2}}","{digest}",1700000000123,3,true,3]'
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "value"),
+    [
+        ("{seq}", 3),
+        ("{published_at}", "2023-11-14T22:13:20.123Z"),
+        ("{idempotency_key}", "topic:run:r1:events:seq:3"),
+        ("{topic}", "run:r1:events"),
+        ("seq {seq}", "seq 3"),
+        ("{seq:05d}", "00003"),
+        ("{{seq}}", "{seq}"),
+        ("{{{seq}}}", "{3}"),
+        ("", ""),
+        (0, 0),
+        (None, None),
+        ([1, "{seq}"], [1, "{seq}"]),
+        ({"k": "{seq}"}, {"k": "{seq}"}),
+    ],
+)
+def test_template_semantics(template: object, value: object) -> None:
+    """A literal as is (even a list holding a template), a lone `{field}` with its type,
+    any other string formatted."""
+    assert render_one(template, event_fields(EVENT)) == value
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"args_json": "{}"},
+        {"args_json": "not json"},
+        {"args_json": "[NaN]"},
+        {"args_json": '["{nope}"]'},
+        {"args_json": '["{seq.real}"]'},
+        {"args_json": '["{0}"]'},
+        {"args_json": '["{}"]'},
+        {"args_json": '["{seq"]'},
+        {"args_json": '["{stream_id:d}"]'},
+        {"reducer": "call/other"},
+        {"reducer": "1st"},
+        {"permanent_errors": ["("]},
+        {"permanent_errors": ["^ok", "[z-a]"]},
+    ],
+)
+def test_bad_call_wiring_is_refused(body: dict[str, Any]) -> None:
+    with pytest.raises(RefusedError) as refused:
+        make_target("http://stdb:3000", "db", "t", **body)
+    assert refused.value.code == "invalid_target"
+
+
+def test_target_round_trips_through_its_record() -> None:
+    target = Target("http://stdb:3000", "db", "t", INGEST, INGEST_ARGS, INGEST_PERMANENT)
+    assert target_from_json(json.loads(json.dumps(target.to_json()))) == target
+
+
+def test_target_recorded_without_wiring_is_the_reference() -> None:
+    """A data directory written before the wiring was configurable still opens."""
+    recorded = {"stdb_url": "http://stdb:3000", "database": "db", "token": "t"}
+    assert target_from_json(recorded) == Target("http://stdb:3000", "db", "t")
+    with pytest.raises(ValueError, match="not a target"):
+        target_from_json({**recorded, "args": "{seq}"})
 
 
 def test_B5_damaged_progress_refuses_to_start(runtimes: Runtimes) -> None:
