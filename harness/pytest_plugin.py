@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.conformance import Judge
+from harness.env.built_module import BuiltModule
 from harness.env.cache import repo_root
 from harness.env.module_build import build_module
 from harness.env.services import ServiceContainer
@@ -147,10 +148,11 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def reference_wasm(request: pytest.FixtureRequest) -> Path:
+def reference_wasm(request: pytest.FixtureRequest) -> BuiltModule:
     """The module under test compiled for wasm32 (cargo skips the work when unchanged).
 
-    The reference by default; `--module-features` selects a variant such as a mutant."""
+    The reference by default; `--module-features` selects a variant such as a mutant.
+    A `BuiltModule` (path and digest), so every publish checks the server holds it."""
     features = [f for f in request.config.getoption("--module-features").split(",") if f]
     selected = _selected_mutant(request.config)
     if selected is not None and selected.module_feature:
@@ -162,7 +164,7 @@ def reference_wasm(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def database(stack: Stack, reference_wasm: Path) -> Database:
+def database(stack: Stack, reference_wasm: BuiltModule) -> Database:
     """A freshly published reference module, owned by a fresh identity."""
     return stack.publish(reference_wasm)
 
@@ -186,7 +188,7 @@ def runtime_service(stack: Stack) -> ServiceContainer:
 
 
 @pytest.fixture(scope="session")
-def judge(request: pytest.FixtureRequest, stack: Stack, reference_wasm: Path) -> Judge:
+def judge(request: pytest.FixtureRequest, stack: Stack, reference_wasm: BuiltModule) -> Judge:
     """Runs and checks scenarios against the reference target (or the one selected)."""
     selected = _selected_mutant(request.config)
     env = RunEnvironment(stack, reference_wasm,

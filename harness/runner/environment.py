@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from harness.env.built_module import BuiltModule
 from harness.env.stack import CONTROL_SIGNING_KEY, Stack
 from harness.errors import EnvironmentFailed
 from harness.targets.control import ControlTarget, reference_target
@@ -25,7 +25,7 @@ DURABILITY_WAIT_S = 1.2
 @dataclass
 class RunEnvironment:
     stack: Stack
-    wasm: Path
+    module: BuiltModule
     names: ModuleNames = REFERENCE_NAMES
     client_mutant: str | None = None  # a broken reference client variant (harness/targets)
     _control: ControlTarget | None = field(default=None, repr=False)
@@ -39,7 +39,7 @@ class RunEnvironment:
 
     def fresh_target(self) -> SpacetimeModuleTarget:
         """A new database with the module under test: every example gets its own."""
-        return SpacetimeModuleTarget(self.stack.publish(self.wasm), self.names)
+        return SpacetimeModuleTarget(self.stack.publish(self.module), self.names)
 
     def crash_spacetimedb(self) -> None:
         """kill -9 SpacetimeDB once its last commit is durable, then start it again."""
