@@ -147,7 +147,8 @@ class Stack:
         except SpacetimeError as exc:
             raise EnvironmentFailed(f"publishing {module.path.name} failed: {exc}",
                                     "is the module a valid SpacetimeDB 1.2 module?") from exc
-        # 1.2 keeps the first module's hash when an existing database is updated.
+        # 1.2 keeps initial_program when an existing database gets a new module (seen
+        # live; st_module.program_hash follows the update), so only a creation is judged.
         if info.program_hash is not None and published.op == "created":
             expected = program_hash(wasm)
             if info.program_hash != expected:

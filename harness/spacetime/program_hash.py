@@ -7,6 +7,10 @@ reports it as ``initial_program``, serialized as a u256: the digest's bytes read
 little-endian, written as ``0x`` hex without leading zeros. Both directions live here,
 so the comparison with what the harness sent is of one canonical spelling: the 64 hex
 digits of the digest in byte order, as the server's ``Hash::to_hex`` prints it.
+
+Seen live (1.2.0): the reference wasm with Keccak-256 ``02603f33...bff7e494`` is reported
+as ``"initial_program": "0x94e4f7bf...333f6002"``; SHA-256 and SHA3-256 of the bytes match
+neither. The system table ``st_module`` has the same value in ``program_hash``.
 """
 
 from __future__ import annotations
