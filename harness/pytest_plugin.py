@@ -27,6 +27,7 @@ from harness.config.assemble import assemble, configured_wasm
 from harness.config.load import load_config, parse_config
 from harness.config.model import HarnessConfig, MutantConfig
 from harness.conformance import Judge, ScenarioNotApplicable
+from harness.env.built_module import BuiltModule
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
 from harness.profiles import PROFILES, Profile, activate
@@ -233,7 +234,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def module_wasm(harness_config: HarnessConfig) -> Path:
+def module_wasm(harness_config: HarnessConfig) -> BuiltModule:
     """The configured module compiled for wasm32 (cargo skips the work when unchanged)."""
     try:
         return configured_wasm(harness_config)
@@ -242,13 +243,13 @@ def module_wasm(harness_config: HarnessConfig) -> Path:
 
 
 @pytest.fixture
-def database(stack: Stack, module_wasm: Path) -> Database:
+def database(stack: Stack, module_wasm: BuiltModule) -> Database:
     """A freshly published module under test, owned by a fresh identity."""
     return stack.publish(module_wasm)
 
 
 @pytest.fixture(scope="session")
-def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: Path,
+def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: BuiltModule,
                     harness_config: HarnessConfig) -> Iterator[RunEnvironment]:
     """The configured target, assembled in the session's stack."""
     try:

@@ -2,10 +2,10 @@
 
 Judged twice. Relative to the target itself: the state after the scenario's redeliveries
 and conflicts must equal the state of a fresh database given each delivered event once
-(M1.3), which needs no model of the target's folds. And against the oracle: every delivery must get the answer
-the oracle gives (a duplicate succeeds without change, a conflict is
-`idempotency_conflict`, M1's order of checks decides which error), and the final
-snapshot must equal the oracle's, which is the snapshot of applying each event once.
+(M1.3), which needs no model of the target's folds. And against the oracle: every delivery
+must get the oracle's answer (a duplicate succeeds without change, a conflict is
+`idempotency_conflict`, M1's order of checks decides which error), and the final snapshot
+must equal the oracle's, which is the snapshot of applying each event once.
 """
 
 from __future__ import annotations

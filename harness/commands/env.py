@@ -21,9 +21,9 @@ def build(args: argparse.Namespace) -> int:
     client = docker_client()
     image = ensure_spacetimedb_image(client)
     stub = ensure_stub_image(client)
-    wasm = configured_wasm(configured(args))
+    module = configured_wasm(configured(args))
     say(f"environment ready in {time.monotonic() - started:.1f}s: images {image}, {stub}; "
-        f"module {wasm}")
+        f"module {module.path} (sha256 {module.sha256})")
     return 0
 
 
@@ -42,6 +42,8 @@ def up(args: argparse.Namespace) -> int:
         "database": database.name,
         "owner_identity": database.owner.identity,
         "owner_token": database.owner.token,
+        "module_sha256": database.module_sha256,
+        "program_hash": database.program_hash,
         "container_id": stack.server.container_id if stack.server else None,
         "seconds_to_ready": round(time.monotonic() - started, 2),
     }

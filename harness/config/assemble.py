@@ -8,7 +8,6 @@ too, from the root pyproject.toml, so they get no path a user's system does not.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from harness.config.load import ConfigError
 from harness.config.model import ControlConfig, HarnessConfig, PublisherConfig
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import ControlClient
+from harness.env.built_module import BuiltModule
 from harness.env.module_build import build_module
 from harness.env.processes import ServiceProcess
 from harness.env.stack import Stack
@@ -33,21 +33,17 @@ from harness.targets.spacetime_module import DeclaredModule, ModuleMapping
 STUB_SIGNING_KEY_ENV = "CONTROL_SIGNING_KEY"
 
 
-def configured_wasm(config: HarnessConfig) -> Path:
+def configured_wasm(config: HarnessConfig) -> BuiltModule:
     """The module to publish: built from its crate (cargo's cache makes this cheap), or the
-    configured wasm file."""
+    configured wasm file; with its digest, which every publish checks the server holds."""
     source = config.module_source
     if source.crate is not None:
         return build_module(source.crate, source.features)
     if source.wasm is not None:
-        return source.wasm
+        return BuiltModule.prebuilt(source.wasm)
     raise ConfigError("config key module.database: testing an already published database is "
                       "not supported yet (every example needs a fresh database)",
                       "give module.crate or module.wasm")
-
-
-def wasm_digest(wasm: Path) -> str:
-    return hashlib.sha256(wasm.read_bytes()).hexdigest()
 
 
 @dataclass
@@ -142,7 +138,7 @@ def _module_side(config: HarnessConfig) -> ModuleSide:
     return side  # type: ignore[return-value]
 
 
-def assemble(config: HarnessConfig, stack: Stack, wasm: Path | None) -> Target:
+def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) -> Target:
     """The target described by `config`, reachable in `stack`."""
     client = (call_factory("client.adapter", config.client, config.root)
               if config.client is not None else None)
@@ -161,9 +157,9 @@ def assemble(config: HarnessConfig, stack: Stack, wasm: Path | None) -> Target:
         pins["control.admin"] = config.control.admin.factory
     if config.module_source.features:
         pins["module.features"] = ",".join(config.module_source.features)
-    if wasm is not None:
-        pins["module.wasm"] = str(wasm)
-        pins["module.wasm_sha256"] = wasm_digest(wasm)
+    if module is not None:
+        pins["module.wasm"] = str(module.path)
+        pins["module.wasm_sha256"] = module.sha256
     return Target(config.name, _module_side(config), client,  # type: ignore[arg-type]
                   publisher, control, pins)
 

@@ -34,9 +34,23 @@ def logs_dir() -> Path:
     return path
 
 
-def module_target_dir() -> Path:
-    """Cargo's target directory for wasm modules, shared by every clone."""
-    return cache_root() / "cargo-target" / "module"
+def module_targets_root() -> Path:
+    """Where the per-crate cargo target directories of wasm modules live.
+
+    One directory per crate path below it (see `harness.env.module_keys`), never one
+    shared by all crates: cargo decides freshness by mtimes, so two checkouts writing
+    into one target directory would hand each other's wasm back as up to date.
+    """
+    return cache_root() / "cargo-target" / "modules"
+
+
+def wasm_cache_root() -> Path:
+    """Where each built wasm is copied, per crate path and feature set.
+
+    cargo overwrites the one output file of a crate whenever its features change, so the
+    artefact a run publishes is a copy that no later build of another feature set touches.
+    """
+    return cache_root() / "wasm"
 
 
 def repo_root() -> Path:

@@ -3,18 +3,25 @@
 The rustup toolchain here may lack the wasm32 target and rustup cannot download one,
 so when the target is missing the build falls back to Debian's rustc-web toolchain,
 which compiles the standard library for wasm32 itself (`-Zbuild-std`). Cargo's own
-incremental build is the cache: an unchanged crate rebuilds in about a second.
+incremental build is the cache: an unchanged crate rebuilds in about a second, and a
+switch of features recompiles only the crate itself, because every feature set of a
+crate shares one target directory (std and the dependencies are built once).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from harness.env.cache import logs_dir, module_target_dir
+from harness.env.built_module import BuiltModule
+from harness.env.cache import logs_dir, module_targets_root, wasm_cache_root
+from harness.env.module_keys import features_label, module_paths, normalized_features
 from harness.env.progress import run_logged
 from harness.errors import BuildFailed
 
@@ -53,31 +60,75 @@ def _build_command(features: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return argv, env
 
 
-def _package_name(crate: Path) -> str:
-    for line in (crate / "Cargo.toml").read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "name":
-            return value.strip().strip('"')
-    raise BuildFailed(f"{crate}/Cargo.toml has no package name", "fix the crate manifest")
+def _wasm_file_name(crate: Path) -> str:
+    """The file cargo writes for the crate's cdylib: the lib name, else the package name."""
+    try:
+        manifest = tomllib.loads((crate / "Cargo.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BuildFailed(f"{crate}/Cargo.toml cannot be read: {exc}",
+                          "fix the crate manifest") from exc
+    lib, package = manifest.get("lib", {}), manifest.get("package", {})
+    name = lib.get("name") if isinstance(lib, dict) else None
+    if not isinstance(name, str):
+        name = package.get("name") if isinstance(package, dict) else None
+    if not isinstance(name, str):
+        raise BuildFailed(f"{crate}/Cargo.toml has no package name", "fix the crate manifest")
+    return f"{name.replace('-', '_')}.wasm"
 
 
-def build_module(crate: Path, features: Sequence[str] = ()) -> Path:
-    """Build `crate` for wasm32 and return the .wasm path.
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (blocking) for the duration of the block.
 
-    Each feature set gets its own target directory, so switching between the
-    reference module and a mutant never forces a rebuild of the other.
+    cargo locks its target directory only while it runs; between its end and our copy
+    another build of the same crate (say a mutant, from a parallel run) could overwrite
+    the output. Holding our own lock across build and copy closes that window.
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _copy_out(built: Path, destination: Path) -> bytes:
+    """Copy `built` to `destination` atomically and return the bytes copied.
+
+    A reader of `destination` (another run publishing the same crate and features) sees
+    either the old file or the new one, never half of one.
+    """
+    wasm = built.read_bytes()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    partial.write_bytes(wasm)
+    os.replace(partial, destination)
+    return wasm
+
+
+def build_module(crate: Path, features: Sequence[str] = ()) -> BuiltModule:
+    """Build `crate` for wasm32 with `features` and return the built module.
+
+    The cargo target directory belongs to this crate path alone and is shared by all
+    its feature sets (std and dependencies compile once); the returned path is a copy
+    of the wasm kept per crate path and feature set (see `harness.env.module_keys`).
     """
     if not (crate / "Cargo.toml").is_file():
         raise BuildFailed(f"{crate} is not a Rust crate (no Cargo.toml)",
                           "pass the folder of a SpacetimeDB module crate")
-    flavour = "-".join(features) or "default"
-    target_dir = module_target_dir() / flavour
-    argv, env = _build_command(features)
-    env["CARGO_TARGET_DIR"] = str(target_dir)
-    run_logged(f"module {crate.name} [{flavour}]: cargo build", argv,
-               logs_dir() / f"module-{crate.name}-{flavour}.log", env=env, cwd=crate)
-    wasm = target_dir / WASM_TARGET / "release" / f"{_package_name(crate).replace('-', '_')}.wasm"
-    if not wasm.is_file():
-        raise BuildFailed(f"cargo finished but {wasm} does not exist",
-                          "check that the crate has crate-type = [\"cdylib\"]")
-    return wasm
+    crate = crate.resolve()
+    wanted = normalized_features(features)
+    paths = module_paths(crate, wanted, module_targets_root(), wasm_cache_root(), logs_dir())
+    argv, env = _build_command(wanted)
+    env["CARGO_TARGET_DIR"] = str(paths.target_dir)
+    built = paths.target_dir / WASM_TARGET / "release" / _wasm_file_name(crate)
+    label = features_label(wanted)
+    with _exclusive(paths.lock_file):
+        run_logged(f"module {crate.name} [{label}]: cargo build", argv, paths.log_file,
+                   env=env, cwd=crate)
+        if not built.is_file():
+            raise BuildFailed(f"cargo finished but {built} does not exist",
+                              "check that the crate has crate-type = [\"cdylib\"]")
+        wasm = _copy_out(built, paths.wasm_copy)
+    return BuiltModule.from_bytes(paths.wasm_copy, wasm, crate, wanted)

@@ -13,11 +13,11 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from docker.models.networks import Network as DockerNetwork
 from testcontainers.core.network import Network
 
+from harness.env.built_module import BuiltModule, sha256_hex
 from harness.env.cleanup import install_cleanup
 from harness.env.docker_client import docker_client
 from harness.env.labels import labels_for
@@ -34,6 +34,7 @@ from harness.env.stub_image import ensure_stub_image
 from harness.errors import EnvironmentFailed
 from harness.spacetime.errors import SpacetimeError
 from harness.spacetime.http import Identity, SpacetimeHttp
+from harness.spacetime.program_hash import program_hash
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,24 @@ class StackOptions:
 
 @dataclass(frozen=True)
 class Database:
-    """A published module: where it is and the identity that owns (and publishes to) it."""
+    """A published module: where it is, the identity that owns (and publishes to) it, and
+    which module it runs.
+
+    `module_sha256` is the SHA-256 of the bytes sent, equal to `module.sha256` (publish
+    checks it). `program_hash` is the server's own hash of the module it holds (Keccak-256,
+    see `harness.spacetime.program_hash`), already checked against the bytes sent; None
+    only where the server reports no hash.
+    """
 
     url: str
     name: str
     owner: Identity
+    module: BuiltModule
+    program_hash: str | None
+
+    @property
+    def module_sha256(self) -> str:
+        return self.module.sha256
 
     def http(self) -> SpacetimeHttp:
         """A driver that acts as the owner, which the reference module treats as publisher."""
@@ -102,17 +116,44 @@ class Stack:
             raise EnvironmentFailed("the stack was not started", "call start() first")
         return self.options.stdb_url.rstrip("/")
 
-    def publish(self, wasm: Path, name: str | None = None) -> Database:
-        """Publish `wasm` under a fresh name with a fresh owner identity."""
+    def publish(self, module: BuiltModule, name: str | None = None) -> Database:
+        """Publish `module` under a fresh name with a fresh owner identity, and check that
+        the server holds exactly the bytes that were built.
+
+        Two checks, because a run must test the module it names: the file still has the
+        digest taken when the build finished (nothing overwrote it since), and the
+        server's program hash of the new database is the hash of the bytes sent.
+        """
+        wasm = module.path.read_bytes()
+        sent = sha256_hex(wasm)
+        if sent != module.sha256:
+            raise EnvironmentFailed(
+                f"{module.path} changed since it was built from {module.describe()}: "
+                f"sha256 {sent}, built {module.sha256}",
+                "build the module again (another build or checkout overwrote the file)",
+            )
         http = SpacetimeHttp(self.stdb_url)
+        database = name or fresh_database_name()
         try:
             owner = http.create_identity()
-            database = name or fresh_database_name()
-            http.with_token(owner.token).publish(database, wasm.read_bytes())
+            published = http.with_token(owner.token).publish(database, wasm)
+            info = http.database_info(database)
         except SpacetimeError as exc:
-            raise EnvironmentFailed(f"publishing {wasm.name} failed: {exc}",
+            raise EnvironmentFailed(f"publishing {module.path.name} failed: {exc}",
                                     "is the module a valid SpacetimeDB 1.2 module?") from exc
-        return Database(self.stdb_url, database, owner)
+        # 1.2 keeps initial_program when an existing database gets a new module (seen
+        # live; st_module.program_hash follows the update), so only a creation is judged.
+        if info.program_hash is not None and published.op == "created":
+            expected = program_hash(wasm)
+            if info.program_hash != expected:
+                raise EnvironmentFailed(
+                    f"database {database} runs a module other than {module.describe()}: the "
+                    f"server's program hash is {info.program_hash}, the Keccak-256 of the "
+                    f"{len(wasm)} bytes sent (sha256 {sent}) is {expected}",
+                    "the server did not store what the harness sent; check --stdb-url "
+                    "points at the server the harness publishes to",
+                )
+        return Database(self.stdb_url, database, owner, module, info.program_hash)
 
     def service(self, spec: ServiceSpec, env: Mapping[str, str] | None = None
                 ) -> ServiceContainer:

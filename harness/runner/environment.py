@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from harness.env.built_module import BuiltModule
 from harness.env.services import ServiceContainer
 from harness.env.stack import Stack
 from harness.errors import EnvironmentFailed
@@ -29,7 +29,7 @@ DURABILITY_WAIT_S = 1.2
 class RunEnvironment:
     stack: Stack
     target: Target
-    wasm: Path
+    module: BuiltModule
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -40,7 +40,7 @@ class RunEnvironment:
 
     def fresh_module(self) -> ModuleSession:
         """A new database with the module under test: every example gets its own."""
-        return self.target.module.bind(self.stack.publish(self.wasm))
+        return self.target.module.bind(self.stack.publish(self.module))
 
     def control(self) -> ControlTarget:
         if self.target.control is None:

@@ -22,6 +22,7 @@ from harness.spacetime.errors import (
     ReducerFailed,
     SpacetimeUnavailable,
 )
+from harness.spacetime.program_hash import parse_program_hash
 from harness.spacetime.sats import JsonValue, Row, RowType, normalize_identity
 from harness.spacetime.schema import ModuleSchema
 
@@ -47,6 +48,20 @@ class PublishResult:
     database_identity: str
     domain: str | None
     op: str  # "created" or "updated"
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What ``GET /v1/database/<name>`` reports about a database.
+
+    ``program_hash`` is the server's ``initial_program`` as 64 hex digits (see
+    ``harness.spacetime.program_hash``), or None where the server reports none. 1.2 sets
+    it when the database is created and keeps it when the module is updated.
+    """
+
+    database_identity: str
+    owner_identity: str
+    program_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,24 @@ class SpacetimeHttp:
             database_identity=normalize_identity(database_identity),
             domain=domain if isinstance(domain, str) else None,
             op=op,
+        )
+
+    def database_info(self, name: str) -> DatabaseInfo:
+        """Describe database ``name`` (``GET /v1/database/<name>``, no auth needed)."""
+        operation = f"database info {name}"
+        body = _json_object(
+            _expect_ok(self._request("GET", f"/v1/database/{name}", operation), operation),
+            operation,
+        )
+        identity = _identity_field(body.get("database_identity"))
+        owner = _identity_field(body.get("owner_identity"))
+        if identity is None or owner is None:
+            raise ProtocolError(f"{operation}: unexpected answer {body!r}")
+        program = body.get("initial_program")
+        return DatabaseInfo(
+            database_identity=identity,
+            owner_identity=owner,
+            program_hash=None if program is None else parse_program_hash(program),
         )
 
     def delete_database(self, name: str) -> None:
@@ -273,6 +306,14 @@ def _never_sent(exc: requests.RequestException) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, ConnectTimeoutError)
+
+
+def _identity_field(value: JsonValue) -> str | None:
+    """An identity as SATS-JSON writes it in a response: ``{"__identity__": "0x..."}``,
+    or plain hex as serde writes it; None if it is neither."""
+    if isinstance(value, dict):
+        value = value.get("__identity__")
+    return normalize_identity(value) if isinstance(value, str | int) else None
 
 
 def _json(response: requests.Response, operation: str) -> JsonValue:

@@ -7,11 +7,10 @@ ever sees the configured target.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.config.model import HarnessConfig
+from harness.env.built_module import BuiltModule
 from harness.env.services import ServiceContainer
 from harness.env.stack import Database, Stack
 from harness.targets.spacetime_module import DeclaredModule, DeclaredModuleSession
@@ -31,7 +30,7 @@ def target(database: Database) -> DeclaredModuleSession:
 
 
 @pytest.fixture(scope="session")
-def reference_wasm(module_wasm: Path) -> Path:
+def reference_wasm(module_wasm: BuiltModule) -> BuiltModule:
     return module_wasm
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from harness.checks.snapshot_diff import diff_lines
 from harness.contract.events import Event
 from harness.contract.snapshot import snapshot_json
+from harness.env.built_module import BuiltModule
 from harness.env.stack import Stack
 from harness.generators.operations import Operation, planned_journals
 from harness.model.module import ReferenceModel
@@ -73,7 +73,7 @@ def disagreement(expected: Outcome, reply: Reply) -> str | None:
 def test_M1_M2_M4_M6_R3_module_agrees_with_the_oracle_on_bad_deliveries(
     example: tuple[list[Event], list[Operation]],
     stack: Stack,
-    reference_wasm: Path,
+    reference_wasm: BuiltModule,
     throughput: Throughput,
 ) -> None:
     """Every reply equals the oracle's outcome; the final snapshots are equal (G1)."""

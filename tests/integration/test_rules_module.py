@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from harness.contract.canonical import sha256_tag
 from harness.contract.events import ApplyEventArgs, Event
 from harness.contract.snapshot import snapshot_json
 from harness.contract.streams import stream_family, stream_of
+from harness.env.built_module import BuiltModule
 from harness.env.stack import Database, Stack
 from harness.generators.operations import rehashed
 from harness.spacetime.http import SpacetimeHttp
@@ -492,7 +492,7 @@ def test_M4_compaction_refusals_and_no_ops(target: DeclaredModuleSession) -> Non
 
 
 def test_M5_projections_depend_only_on_the_events(
-    stack: Stack, reference_wasm: Path, target: DeclaredModuleSession
+    stack: Stack, reference_wasm: BuiltModule, target: DeclaredModuleSession
 ) -> None:
     """M5: another database, another publisher, another interleaving, another transport
     (WebSocket instead of HTTP), a later wall clock: the same tables."""

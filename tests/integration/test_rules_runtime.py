@@ -278,7 +278,7 @@ def test_B3_unauthorized_is_dead_lettered_with_its_reason_and_the_stream_paused(
 
 def test_B1_templated_arguments_reach_the_real_module(
     runtime: RuntimeClient, server: ServiceContainer, database: Database,
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """The reference's arguments written as other templates (key and hash as formatted
     text): the container renders them, and the real module accepts every event."""
