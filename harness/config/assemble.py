@@ -126,7 +126,8 @@ def publisher_wiring(mapping: ModuleMapping) -> PublisherWiring:
         else:
             expanded.append(template)
     permanent = ("unauthorized", "invalid_event", "idempotency_conflict", "sequence_conflict")
-    patterns = [mapping.errors[name].pattern if name in mapping.errors else f"^{name}"
+    # The contract's texts start with the error's name as a whole first word.
+    patterns = [mapping.errors[name].pattern if name in mapping.errors else f"^{name}(?!\\S)"
                 for name in permanent]
     return PublisherWiring(mapping.apply.name, tuple(expanded), tuple(patterns))
 

@@ -17,7 +17,7 @@ from harness.env.stack import Stack
 from harness.errors import EnvironmentFailed
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
-from harness.targets.sides import ModuleSession, Target
+from harness.targets.sides import ModuleSession, PublisherWiring, Target
 
 # SpacetimeDB 1.2 fsyncs its commitlog every 500 ms and acknowledges before that, so a
 # crash test waits this long after the last write: losing a commit that was never durable
@@ -54,6 +54,13 @@ class RunEnvironment:
             raise EnvironmentFailed("this target has no publisher",
                                     "the runner should have found the scenario not applicable")
         return self.stack.runtime(self.target.publisher.service_env)
+
+    def publisher_wiring(self) -> PublisherWiring:
+        """How the publisher must call this target's module."""
+        if self.target.publisher is None:
+            raise EnvironmentFailed("this target has no publisher",
+                                    "the runner should have found the scenario not applicable")
+        return self.target.publisher.wiring
 
     def crash_spacetimedb(self) -> None:
         """kill -9 SpacetimeDB once its last commit is durable, then start it again."""

@@ -103,8 +103,11 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
         raise RuntimeError("runtime scenarios need the SpacetimeDB container")
     client = RuntimeClient(runtime.url)
     _alive(runtime, client)
+    wiring = env.publisher_wiring()
     _retrying(runtime, client, partial(client.set_target, env.stack.server.internal_url,
-                                       target.database.name, target.database.owner.token))
+                                       target.database.name, target.database.owner.token,
+                                       reducer=wiring.reducer, args=wiring.args,
+                                       permanent_errors=wiring.permanent_errors))
     journal = iter(scenario.journal())
     cut = False
     for number, step in enumerate(scenario.steps):
