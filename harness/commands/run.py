@@ -50,7 +50,7 @@ def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
 
 
 def exit_code(pytest_code: int, reports: Path) -> int:
-    """0 conformant, 1 violation, 2 the harness could not run (DESIGN.md)."""
+    """0 conformant, 1 violation, 2 the harness could not run (README)."""
     summary_path = reports / "summary.json"
     if not summary_path.is_file():
         return EXIT_OK if pytest_code == 0 else EXIT_HARNESS
