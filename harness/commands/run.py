@@ -24,7 +24,7 @@ EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
 
 def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
-    argv = [str(Path(suite.__file__).parent), "-p", "harness.pytest_plugin",
+    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness",
             "-p", "no:cacheprovider", "--profile", args.profile,
             "--reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
             "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
