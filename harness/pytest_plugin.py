@@ -50,8 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="pr (derandomized gate), nightly (fresh seed, faults), repro")
     group.addoption("--scenario", default=None,
                     help="run only this scenario: a curated ID or a generated stdb1.* ID")
-    group.addoption("--reports-dir", default=str(repo_root() / "reports"),
-                    help="where summaries and per-scenario artefacts go")
+    group.addoption("--reports-dir", default=None,
+                    help="where summaries and per-scenario artefacts go (default: reports/ "
+                         "under pytest's rootdir)")
     group.addoption("--module-features", default="",
                     help="comma-separated Cargo features of the module (mutants are features)")
     group.addoption("--mutant", default=None,
@@ -63,6 +64,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--reports-dir") is None:
+        # The project being tested (this checkout, or whichever project installed the plugin),
+        # never the folder the harness package itself is installed in.
+        config.option.reports_dir = str(config.rootpath / "reports")
     reports = Path(config.getoption("--reports-dir"))
     reports.mkdir(parents=True, exist_ok=True)
     activate(config.getoption("--profile"), reports, config.getoption("--max-examples"))
