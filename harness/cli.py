@@ -9,22 +9,25 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from harness.commands import env, goldens, mutants, offline
+from harness.commands.configured import add_config_option
 from harness.commands.run import EXIT_HARNESS, repro, run
-from harness.env.cache import repo_root
 from harness.errors import HarnessError
 from harness.profiles import PROFILES
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
+    add_config_option(parser)
     parser.add_argument("--stdb-url", default=None, help="use this running SpacetimeDB")
     parser.add_argument("--stdb-image", default=None, help="start this SpacetimeDB image")
     parser.add_argument("--module-features", default="",
                         help="Cargo features of the module under test (e.g. a mutant)")
     parser.add_argument("--mutant", default=None,
                         help="run against a deliberately broken variant (see `mutants`)")
-    parser.add_argument("--reports-dir", default=str(repo_root() / "reports"))
+    parser.add_argument("--reports-dir", default=None,
+                        help="default: reports/ beside the configuration")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,12 +36,14 @@ def _parser() -> argparse.ArgumentParser:
 
     env_parser = commands.add_parser("env", help="build, start or remove the environment")
     env_commands = env_parser.add_subparsers(dest="env_command", required=True)
-    env_commands.add_parser("build", help="build whatever is missing (images, module)") \
-        .set_defaults(handler=env.build)
+    build = env_commands.add_parser("build", help="build whatever is missing (images, module)")
+    add_config_option(build)
+    build.set_defaults(handler=env.build)
     up = env_commands.add_parser("up", help="start SpacetimeDB, publish the reference module")
     up.add_argument("--json", action="store_true", help="print the result as JSON")
     up.add_argument("--port", type=int, default=None, help="fixed host port (default: any)")
     up.add_argument("--stdb-image", default=None, help="use this image instead of building")
+    add_config_option(up)
     up.set_defaults(handler=env.up)
     env_commands.add_parser("down", help="remove everything the harness started") \
         .set_defaults(handler=env.down)
@@ -61,9 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     mutants_parser = commands.add_parser("mutants", help="the pr profile against every mutant")
     mutants_parser.add_argument("--only", nargs="*", help="mutant names (default: all)")
     mutants_parser.add_argument("--max-examples", type=int, default=None)
-    mutants_parser.add_argument("--reports-dir", default=str(repo_root() / "reports"))
+    mutants_parser.add_argument("--reports-dir", default=None)
+    add_config_option(mutants_parser)
     mutants_parser.set_defaults(handler=mutants.run_mutants)
 
+    _offline_commands(commands)
+    return parser
+
+
+def _offline_commands(commands: Any) -> None:
+    """The commands that work on files: check, golden, scenario."""
     check = commands.add_parser("check", help="re-run the checkers on stored artefacts")
     check.add_argument("run_dir", help="a reports/runs/<slug> folder, or a folder of them")
     check.set_defaults(handler=offline.check)
@@ -74,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("scenario_id", help="a curated ID, or `all`")
     update.add_argument("--stdb-url", default=None)
     update.add_argument("--stdb-image", default=None)
+    add_config_option(update)
     update.set_defaults(handler=goldens.update)
 
     scenario = commands.add_parser("scenario", help="curated scenarios")
@@ -83,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     save.add_argument("--name", required=True, help="the curated ID (file name)")
     save.add_argument("--intent", required=True, help="what the scenario is for")
     save.add_argument("--tag", action="append")
+    add_config_option(save)
     save.set_defaults(handler=offline.scenario_save)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,19 +8,31 @@ reproduce the failure (`stdb-harness repro <ID>`).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import golden
 from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
-from harness.checks.snapshot_diff import diff_lines
+from harness.checks.snapshot_diff import diff_lines, mask_like
 from harness.checks.verdict import Verdict, Violation, verdict
+from harness.generators.options import Generation
+from harness.generators.token_requests import MATRIX
 from harness.history import History
+from harness.profiles import Profile
 from harness.reports.allure_labels import label_scenario
 from harness.reports.artefacts import store
-from harness.reports.records import RECORDER, ScenarioRecord
+from harness.reports.records import Recorder, ScenarioRecord
+from harness.runner.applicability import (
+    NotApplicable,
+    case_needs,
+    families_of,
+    not_applicable,
+    scenario_needs,
+)
 from harness.runner.environment import RunEnvironment
 from harness.runner.module import run_module_scenario
 from harness.runner.resume import run_resume_scenario
@@ -28,6 +40,7 @@ from harness.runner.runtime_scenario import run_runtime_scenario
 from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
+from harness.targets.capabilities import Capability
 
 Checker = Callable[[Scenario, History], Verdict]
 Runner = Callable[[Scenario, RunEnvironment], History]
@@ -38,8 +51,10 @@ CHECKERS: Mapping[str, Checker] = {
     "stale_cursor": stale_cursor.check,
     "token_parity": token_scenario.check,
 }
+
+
 def run_delivery_scenario(scenario: Scenario, env: RunEnvironment) -> History:
-    """The harness delivers itself, or (with `via_runtime`) the stub runtime's publisher."""
+    """The harness delivers itself, or (with `via_runtime`) the target's publisher."""
     if scenario.count("via_runtime"):
         return run_runtime_scenario(scenario, env)
     return run_module_scenario(scenario, env)
@@ -49,47 +64,108 @@ RUNNERS: Mapping[str, Runner] = {
     "idempotence": run_delivery_scenario,
     "rebuild": run_module_scenario,
     "stale_cursor": run_resume_scenario,
-    "token_parity": lambda scenario, env: run_token_scenario(scenario, env.control_target()),
+    "token_parity": lambda scenario, env: run_token_scenario(scenario, env.control(),
+                                                             env.capabilities),
 }
 
 
 class ContractViolation(AssertionError):
-    """The system under test broke a rule; never raised for a harness problem."""
+    """The system under test broke a rule; never raised for a harness problem.
 
-    def __init__(self, scenario: Scenario, result: Verdict, artefacts: Path) -> None:
-        super().__init__(f"SCENARIO ID: {scenario.id}\n{result.explain()}\n"
+    Its message is what a console shows: the ID first, the verdict's headline, where the
+    whole verdict is stored and the command that replays it against the same target."""
+
+    def __init__(self, scenario: Scenario, result: Verdict, artefacts: Path,
+                 repro: str) -> None:
+        super().__init__(f"SCENARIO ID: {scenario.id}\n{result.headline()}\n"
                          f"artefacts: {artefacts}\n"
-                         f"reproduce: stdb-harness repro '{scenario.id}'")
+                         f"reproduce: {repro.format(id=scenario.id)}")
         self.scenario = scenario
         self.verdict = result
 
 
-def golden_violations(scenario: Scenario, history: History) -> list[Violation]:
-    """Differences between this run and the approved golden of a curated scenario (G1)."""
-    approved = golden.load(scenario.id)
+class ScenarioNotApplicable(Exception):
+    """The target lacks what the scenario needs: reported per rule, never a verdict."""
+
+    def __init__(self, scenario: Scenario, lacking: NotApplicable) -> None:
+        super().__init__(f"{scenario.id or scenario.property}: {lacking.explain()}")
+        self.scenario = scenario
+        self.lacking = lacking
+
+
+def golden_violations(approved: Mapping[str, Any], history: History) -> list[Violation]:
+    """Differences between this run and the approved golden of a curated scenario (G1).
+
+    A step the target could not perform (not applicable) has no answer to compare."""
     observed = golden.observed_result(history)
+    skipped = {str(entry.value["step"]) for entry in history.completions()
+               if isinstance(entry.value, dict) and "not_applicable" in entry.value}
     found: list[Violation] = []
     for step, answer in approved["answers"].items():
-        if observed["answers"].get(step) != answer:
+        if step not in skipped and observed["answers"].get(step) != answer:
             found.append(Violation("G1", f"golden: step {step} answered "
                                    f"{observed['answers'].get(step)!r}, approved {answer!r}"))
     for label, snapshot in approved["snapshots"].items():
         seen = observed["snapshots"].get(label, {})
         tables = isinstance(snapshot, dict) and all(isinstance(v, list) for v in snapshot.values())
         if tables:
-            lines = diff_lines(snapshot, seen)
+            lines = diff_lines(mask_like(snapshot, seen), seen)
         else:  # not a table snapshot (a control service's declared state): equal or not
             lines = [] if seen == snapshot else [f"differs from the approved {label}"]
         if lines:
-            found.append(Violation("G1", f"golden {label}: " + "; ".join(lines[:6])))
+            found.append(Violation("G1", f"golden {label}: " + "; ".join(lines)))
     return found
 
 
 @dataclass
 class Judge:
+    """Runs scenarios against the session's target and judges them.
+
+    `golden_dir` None means goldens are not compared (the repro profile); `repro` is the
+    command line that replays a scenario ID against this same target ({id} is filled)."""
+
     env: RunEnvironment
     reports_dir: Path
-    check_goldens: bool = True
+    recorder: Recorder
+    golden_dir: Path | None
+    repro: str
+    profile: Profile
+
+    @property
+    def generation(self) -> Generation:
+        """What generated scenarios may contain for this target under this profile."""
+        has = self.env.capabilities
+        control = self.env.target.control
+        cases: tuple[str, ...] = ()
+        if control is not None:
+            declared = control.declared_policy
+            cases = tuple(case.id for case in MATRIX if case.applies_to(
+                declared, families_of(has))
+                and not_applicable(case_needs(case, declared, declared), has) is None)
+        return Generation(
+            crashes=self.profile.faults and Capability.SERVER_CRASH in has,
+            compaction=Capability.MODULE_COMPACT in has,
+            acks=Capability.MODULE_ACK in has,
+            clients=Capability.CLIENT in has,
+            runtime_crashes=self.profile.faults and Capability.NETWORK_CUT in has,
+            publisher_crash_faults=Capability.PUBLISHER_CRASH in has,
+            random_bodies=self.profile.faults,
+            token_cases=cases,
+        )
+
+    def lacking(self, scenario: Scenario) -> NotApplicable | None:
+        needs = scenario_needs(scenario)
+        if scenario.property == "token_parity":
+            needs.add(Capability.CONTROL)
+        if scenario.property == "stale_cursor" and scenario.count("resume"):
+            needs.add(Capability.CLIENT)
+        return not_applicable(needs, self.env.capabilities)
+
+    def require(self, *capabilities: Capability) -> None:
+        """A whole property the target cannot be judged on: not applicable, named."""
+        lacking = not_applicable(set(capabilities), self.env.capabilities)
+        if lacking is not None:
+            raise ScenarioNotApplicable(Scenario("", (), ()), lacking)
 
     def run(self, scenario: Scenario) -> History:
         return RUNNERS[scenario.property](scenario, self.env)
@@ -97,24 +173,32 @@ class Judge:
     def judge(self, scenario: Scenario) -> Verdict:
         if not scenario.id:
             scenario = with_id(scenario, encode(scenario))
+        lacking = self.lacking(scenario)
+        record = ScenarioRecord(scenario.id, scenario.property, scenario.rules,
+                                events=len(scenario.journal()), steps=len(scenario.steps),
+                                seconds=0.0)
+        if lacking is not None:
+            record.not_applicable = sorted(c.value for c in lacking.missing)
+            self.recorder.add(record)
+            raise ScenarioNotApplicable(scenario, lacking)
         started = time.monotonic()
         history = self.run(scenario)
         result = CHECKERS[scenario.property](scenario, history)
         curated = not is_generated_id(scenario.id)
-        if curated and self.check_goldens:
+        if curated and self.golden_dir is not None:
+            approved = golden.load(scenario.id, self.golden_dir)
             result = verdict(result.property_name, result.rules,
-                             [*result.violations, *golden_violations(scenario, history)])
-        record = ScenarioRecord(scenario.id, scenario.property, scenario.rules,
-                                events=len(scenario.journal()), steps=len(scenario.steps),
-                                seconds=round(time.monotonic() - started, 3))
+                             [*result.violations, *golden_violations(approved, history)])
+        record.seconds = round(time.monotonic() - started, 3)
         if curated or not result.ok:
-            extra = {}
+            extra = {"target.json": json.dumps(dict(self.env.target.pins), indent=1)}
             if not result.ok and self.env.stack.server is not None:
                 extra["spacetimedb.log"] = self.env.stack.server.logs()[-200_000:]
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
         record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
-        RECORDER.add(record)
-        label_scenario(scenario, result, Path(record.artefacts) if record.artefacts else None)
+        self.recorder.add(record)
+        label_scenario(scenario, result, self.env.target,
+                       Path(record.artefacts) if record.artefacts else None)
         if not result.ok:
-            raise ContractViolation(scenario, result, Path(record.artefacts))
+            raise ContractViolation(scenario, result, Path(record.artefacts), self.repro)
         return result

@@ -13,17 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.contract.canonical import canonical_json
-from harness.env.cache import repo_root
 from harness.errors import HarnessError
 from harness.history import EntryType, History
 
 
 class GoldenMissing(HarnessError):
     """A curated scenario without its golden file."""
-
-
-def golden_dir() -> Path:
-    return repo_root() / "golden"
 
 
 def observed_result(history: History) -> dict[str, Any]:
@@ -41,8 +36,8 @@ def observed_result(history: History) -> dict[str, Any]:
     return result
 
 
-def load(scenario_id: str, folder: Path | None = None) -> dict[str, Any]:
-    path = (folder or golden_dir()) / f"{scenario_id}.json"
+def load(scenario_id: str, folder: Path) -> dict[str, Any]:
+    path = folder / f"{scenario_id}.json"
     if not path.is_file():
         raise GoldenMissing(f"no golden for curated scenario {scenario_id!r} ({path})",
                             f"run `stdb-harness golden update {scenario_id}` locally, review "
@@ -51,17 +46,17 @@ def load(scenario_id: str, folder: Path | None = None) -> dict[str, Any]:
     return data
 
 
-def write(scenario_id: str, result: dict[str, Any], folder: Path | None = None) -> Path:
+def write(scenario_id: str, result: dict[str, Any], folder: Path) -> Path:
     if os.environ.get("CI"):
         raise HarnessError("goldens are never written in CI",
                            "run `stdb-harness golden update` on your machine")
-    path = (folder or golden_dir()) / f"{scenario_id}.json"
+    path = folder / f"{scenario_id}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
     return path
 
 
-def orphans(scenario_ids: set[str], folder: Path | None = None) -> list[str]:
+def orphans(scenario_ids: set[str], folder: Path) -> list[str]:
     """Golden files whose scenario no longer exists (obsolete goldens)."""
-    return sorted(path.stem for path in (folder or golden_dir()).glob("*.json")
+    return sorted(path.stem for path in folder.glob("*.json")
                   if path.stem not in scenario_ids)

@@ -35,21 +35,18 @@ PROFILES = {
                      missing_golden_fails=False),
 }
 
-_active = PROFILES["pr"]
-
-
 def activate(name: str, reports_dir: Path, max_examples: int | None = None) -> Profile:
-    """Make `name` the active profile and load the matching Hypothesis settings."""
-    global _active  # noqa: PLW0603 - one profile per process, chosen at configure time
+    """Load the Hypothesis settings of profile `name` and return it (the caller keeps it:
+    the pytest plugin on its session, never a module global)."""
     if name not in PROFILES:
         raise HarnessError(f"unknown profile {name!r}", f"use one of {', '.join(PROFILES)}")
-    _active = PROFILES[name]
+    profile = PROFILES[name]
     database = (DirectoryBasedExampleDatabase(str(reports_dir / "hypothesis-db"))
-                if _active.write_database else None)
+                if profile.write_database else None)
     settings.register_profile(
         f"stdb-{name}",
-        max_examples=max_examples or _active.examples,
-        derandomize=_active.derandomize,
+        max_examples=max_examples or profile.examples,
+        derandomize=profile.derandomize,
         database=database,
         deadline=None,
         print_blob=False,
@@ -58,8 +55,4 @@ def activate(name: str, reports_dir: Path, max_examples: int | None = None) -> P
                                HealthCheck.data_too_large],
     )
     settings.load_profile(f"stdb-{name}")
-    return _active
-
-
-def active() -> Profile:
-    return _active
+    return profile

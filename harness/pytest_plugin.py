@@ -1,11 +1,14 @@
-"""The harness as a pytest plugin: options, the session's containers, fresh databases.
+"""The harness as a pytest plugin: options, the configured target, the session's containers.
 
-One SpacetimeDB per session (starting it costs seconds; publishing a module costs
-milliseconds), one fresh database per test or example. Tests that need containers
-carry the `container` marker. Where Docker is missing they skip, and say so in a
-banner at the end of the run, because a quiet skip would read as a pass. In CI
-(`CI` set) or with `--require-containers` a missing Docker is an error instead:
-the real tier must run there.
+Loaded through the `pytest11` entry point, so installing the wheel in a user's project is
+enough: their `[tool.stdb-harness]` names the system under test, and a plain `pytest` there
+runs the conformance suite against it. Everything a session accumulates (configuration,
+profile, records, results) lives on the pytest config's stash, as syrupy keeps its session,
+so nothing here is process-global.
+
+One SpacetimeDB per session, one fresh database per example. Tests that need containers
+skip where Docker is missing, and say so in a banner at the end, because a quiet skip
+would read as a pass; in CI (`CI` set) or with `--require-containers` that is an error.
 """
 
 from __future__ import annotations
@@ -14,32 +17,69 @@ import os
 import shutil
 import time
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from harness.conformance import Judge
-from harness.env.cache import repo_root
-from harness.env.module_build import build_module
-from harness.env.services import ServiceContainer
+from harness import suite
+from harness.config.assemble import assemble, configured_wasm
+from harness.config.load import load_config, parse_config
+from harness.config.model import HarnessConfig, MutantConfig
+from harness.conformance import Judge, ScenarioNotApplicable
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
-from harness.profiles import PROFILES, activate
+from harness.profiles import PROFILES, Profile, activate
 from harness.reports import summary
-from harness.reports.records import RECORDER
+from harness.reports.allure_labels import label_not_applicable
+from harness.reports.records import Recorder
+from harness.runner.applicability import NotApplicable, not_applicable
 from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
 from harness.scenario.ids import decode, is_generated_id
 from harness.scenario.model import Scenario
-from harness.targets.mutants import Mutant, mutant
 
-_container_skips: list[str] = []
-_results: list[summary.TestResult] = []
-_started = time.time()
+
+@dataclass
+class HarnessSession:
+    """What one pytest session of the harness holds."""
+
+    config: HarnessConfig | None
+    config_error: HarnessError | None
+    profile: Profile
+    reports_dir: Path
+    mutant: MutantConfig | None
+    recorder: Recorder = field(default_factory=Recorder)
+    results: list[summary.TestResult] = field(default_factory=list)
+    container_skips: list[str] = field(default_factory=list)
+    judged: bool = False
+    started: float = field(default_factory=time.time)
+    target_pins: dict[str, str] = field(default_factory=dict)
+    not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by node id
+
+    def mark_not_applicable(self, nodeid: str, lacking: NotApplicable) -> None:
+        self.not_applicable[nodeid] = lacking
+        label_not_applicable(sorted(c.value for c in lacking.missing), lacking.rules)
+
+    def require_config(self) -> HarnessConfig:
+        if self.config is None:
+            error = self.config_error or HarnessError("no configuration")
+            pytest.fail(f"harness error (not a contract violation): {error}", pytrace=False)
+        return self.config
+
+
+SESSION = pytest.StashKey[HarnessSession]()
+
+
+def harness_session(config: pytest.Config) -> HarnessSession:
+    return config.stash[SESSION]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stdb-harness")
+    group.addoption("--config", default=None,
+                    help="the harness configuration: a stdb-harness.toml or a pyproject.toml "
+                         "with [tool.stdb-harness] (default: the nearest one)")
     group.addoption("--stdb-url", default=None,
                     help="use this running SpacetimeDB instead of starting a container")
     group.addoption("--stdb-image", default=None,
@@ -52,33 +92,82 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only this scenario: a curated ID or a generated stdb1.* ID")
     group.addoption("--reports-dir", default=None,
                     help="where summaries and per-scenario artefacts go (default: reports/ "
-                         "under pytest's rootdir)")
+                         "beside the configuration)")
     group.addoption("--module-features", default="",
-                    help="comma-separated Cargo features of the module (mutants are features)")
+                    help="comma-separated Cargo features of the module crate")
     group.addoption("--mutant", default=None,
-                    help="run against a deliberately broken variant (harness/targets/mutants.py)")
+                    help="run against a deliberately broken variant declared in the config")
     group.addoption("--run-mutants", action="store_true", default=False,
                     help="also run the (slow) mutant matrix test outside CI")
     group.addoption("--max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
 
 
+def _load(config: pytest.Config) -> tuple[HarnessConfig | None, HarnessError | None,
+                                           MutantConfig | None]:
+    explicit = config.getoption("--config")
+    try:
+        loaded = load_config(Path(explicit) if explicit else None,
+                             Path(config.invocation_params.dir))
+        overrides: dict[str, object] = {}
+        mutant = None
+        if config.getoption("--mutant"):
+            name = config.getoption("--mutant")
+            if name not in loaded.mutants:
+                raise HarnessError(f"unknown mutant {name!r}",
+                                   f"mutants in {loaded.path}: {', '.join(sorted(loaded.mutants))}")
+            mutant = loaded.mutants[name]
+            overrides |= mutant.overrides
+        features = [f for f in config.getoption("--module-features").split(",") if f]
+        if features:
+            overrides["module.features"] = [*loaded.module_source.features, *features]
+        if overrides:
+            loaded = parse_config(loaded.path, loaded.raw, overrides)
+    except HarnessError as exc:
+        return None, exc, None
+    return loaded, None, mutant
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--reports-dir") is None:
-        # The project being tested (this checkout, or whichever project installed the plugin),
-        # never the folder the harness package itself is installed in.
-        config.option.reports_dir = str(config.rootpath / "reports")
-    reports = Path(config.getoption("--reports-dir"))
+    config.addinivalue_line("markers", "container: needs Docker and the SpacetimeDB image "
+                            "(the real tier)")
+    config.addinivalue_line("markers", "needs(*capabilities): not applicable to a target "
+                            "that lacks any of these capabilities")
+    loaded, error, mutant = _load(config)
+    if config.getoption("--mutant") and error is not None:
+        raise pytest.UsageError(str(error))
+    explicit = config.getoption("--reports-dir")
+    root = loaded.root if loaded is not None else Path(config.invocation_params.dir)
+    reports = Path(explicit) if explicit else root / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    activate(config.getoption("--profile"), reports, config.getoption("--max-examples"))
+    profile = activate(config.getoption("--profile"), reports, config.getoption("--max-examples"))
+    state = HarnessSession(loaded, error, profile, reports, mutant)
+    config.stash[SESSION] = state
+    config.pluginmanager.register(ResultCollector(state), "stdb-harness-results")
+    _add_suite(config, loaded)
+
+
+def _add_suite(config: pytest.Config, loaded: HarnessConfig | None) -> None:
+    """Collect the conformance suite in a project that has a harness config and ran pytest
+    without naming paths: installing the plugin is how a user gets the suite."""
+    suite_dir = str(Path(suite.__file__).parent)
+    if loaded is None or config.args_source is pytest.Config.ArgsSource.ARGS:
+        return
+    if not any(Path(arg).resolve() == Path(suite_dir) for arg in config.args):
+        config.args.append(suite_dir)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize `curated_scenario` with the curated files of the module's PROPERTY."""
+    """Parametrize `curated_scenario` with the configured folder's scenarios of PROPERTY."""
     if "curated_scenario" not in metafunc.fixturenames:
         return
+    session = harness_session(metafunc.config)
     wanted = getattr(metafunc.module, "PROPERTY", None)
-    found = curated(wanted)
+    folder = session.config.scenarios if session.config is not None else None
+    try:
+        found = curated(wanted, folder) if folder is not None else []
+    except HarnessError as exc:
+        raise pytest.UsageError(f"stdb-harness: {exc}") from exc
     metafunc.parametrize("curated_scenario", found, ids=[s.id for s in found])
 
 
@@ -100,50 +189,42 @@ def _is_replay(item: pytest.Item) -> bool:
 def requested_scenario(request: pytest.FixtureRequest) -> Scenario:
     """The scenario named by --scenario: a curated file, or decoded from a generated ID."""
     wanted: str = request.config.getoption("--scenario")
+    session = harness_session(request.config)
     try:
-        return decode(wanted) if is_generated_id(wanted) else _curated_or_fail(wanted)
+        if is_generated_id(wanted):
+            return decode(wanted)
+        config = session.require_config()
+        scenario = find(wanted, config.scenarios) if config.scenarios is not None else None
+        if scenario is None:
+            raise HarnessError(f"no scenario {wanted!r} in {config.scenarios}",
+                               "pass a curated scenario's file name (without .json) or a "
+                               "stdb1.* ID")
+        return scenario
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
-
-
-def _curated_or_fail(scenario_id: str) -> Scenario:
-    scenario = find(scenario_id)
-    if scenario is None:
-        raise HarnessError(f"no scenario {scenario_id!r}",
-                           "pass a file name from scenarios/ (without .json) or a stdb1.* ID")
-    return scenario
 
 
 def _containers_required(config: pytest.Config) -> bool:
     return bool(config.getoption("--require-containers")) or bool(os.environ.get("CI"))
 
 
-def _selected_mutant(config: pytest.Config) -> Mutant | None:
-    name = config.getoption("--mutant")
-    if not name:
-        return None
-    try:
-        return mutant(name)
-    except HarnessError as exc:
-        pytest.fail(f"harness error: {exc}", pytrace=False)
+@pytest.fixture(scope="session")
+def harness_config(request: pytest.FixtureRequest) -> HarnessConfig:
+    """The configuration of the target under test (--config, or the nearest one)."""
+    return harness_session(request.config).require_config()
 
 
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The session's SpacetimeDB, started once and removed at the end."""
-    selected = _selected_mutant(request.config)
-    options = StackOptions(
-        stdb_url=request.config.getoption("--stdb-url"),
-        stdb_image=request.config.getoption("--stdb-image"),
-        control_mutant=selected.control_mutant if selected else None,
-        runtime_mutant=selected.runtime_mutant if selected else None,
-    )
+    options = StackOptions(stdb_url=request.config.getoption("--stdb-url"),
+                           stdb_image=request.config.getoption("--stdb-image"))
     try:
         running = Stack(options).start()
     except DockerUnavailable as exc:
         if _containers_required(request.config):
             pytest.fail(f"the real-container tier must run here, but: {exc}", pytrace=False)
-        _container_skips.append(str(exc.message))
+        harness_session(request.config).container_skips.append(str(exc.message))
         pytest.skip(f"NO DOCKER - container test NOT RUN: {exc.message}")
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
@@ -152,70 +233,98 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def reference_wasm(request: pytest.FixtureRequest) -> Path:
-    """The module under test compiled for wasm32 (cargo skips the work when unchanged).
-
-    The reference by default; `--module-features` selects a variant such as a mutant."""
-    features = [f for f in request.config.getoption("--module-features").split(",") if f]
-    selected = _selected_mutant(request.config)
-    if selected is not None and selected.module_feature:
-        features.append(selected.module_feature)
+def module_wasm(harness_config: HarnessConfig) -> Path:
+    """The configured module compiled for wasm32 (cargo skips the work when unchanged)."""
     try:
-        return build_module(repo_root() / "projectors" / "reference", features)
+        return configured_wasm(harness_config)
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
 
 
 @pytest.fixture
-def database(stack: Stack, reference_wasm: Path) -> Database:
-    """A freshly published reference module, owned by a fresh identity."""
-    return stack.publish(reference_wasm)
+def database(stack: Stack, module_wasm: Path) -> Database:
+    """A freshly published module under test, owned by a fresh identity."""
+    return stack.publish(module_wasm)
 
 
 @pytest.fixture(scope="session")
-def control_url(stack: Stack) -> str:
-    """Base URL of the stub control service container (sync-token routes, §7)."""
+def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: Path,
+                    harness_config: HarnessConfig) -> Iterator[RunEnvironment]:
+    """The configured target, assembled in the session's stack."""
     try:
-        return stack.control().url
+        target = assemble(harness_config, stack, module_wasm)
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
+    session = harness_session(request.config)
+    session.target_pins = dict(target.pins)
+    if session.mutant is not None:
+        session.target_pins["mutant"] = session.mutant.name
+    yield RunEnvironment(stack, target, module_wasm)
+    closing = getattr(target.control, "close", None)
+    if callable(closing):
+        closing()
+
+
+def repro_command(config: pytest.Config, harness: HarnessConfig) -> str:
+    """The command that replays a scenario ID against this same target."""
+    parts = ["stdb-harness repro '{id}'", f"--config {harness.path}"]
+    session = harness_session(config)
+    if session.mutant is not None:
+        parts.append(f"--mutant {session.mutant.name}")
+    for option in ("--stdb-url", "--stdb-image", "--module-features"):
+        value = config.getoption(option)
+        if value:
+            parts.append(f"{option} {value}")
+    return " ".join(parts)
 
 
 @pytest.fixture(scope="session")
-def runtime_service(stack: Stack) -> ServiceContainer:
-    """The stub runtime container (journal and publisher, §1, §2, §5)."""
-    try:
-        return stack.runtime()
-    except HarnessError as exc:
-        pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
+def judge(request: pytest.FixtureRequest, run_environment: RunEnvironment,
+          harness_config: HarnessConfig) -> Judge:
+    """Runs and checks scenarios against the configured target."""
+    session = harness_session(request.config)
+    session.judged = True
+    goldens = harness_config.golden if session.profile.name != "repro" else None
+    return Judge(run_environment, session.reports_dir, session.recorder, goldens,
+                 repro_command(request.config, harness_config), session.profile)
 
 
-@pytest.fixture(scope="session")
-def judge(request: pytest.FixtureRequest, stack: Stack, reference_wasm: Path) -> Judge:
-    """Runs and checks scenarios against the reference target (or the one selected)."""
-    selected = _selected_mutant(request.config)
-    env = RunEnvironment(stack, reference_wasm,
-                         client_mutant=selected.client_mutant if selected else None)
-    return Judge(env,
-                 Path(request.config.getoption("--reports-dir")),
-                 check_goldens=request.config.getoption("--profile") != "repro")
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked `needs(...)` is not applicable to a target lacking a capability."""
+    marker = item.get_closest_marker("needs")
+    if marker is None:
+        return
+    judge: Judge = item._request.getfixturevalue("judge")  # type: ignore[attr-defined]
+    lacking = not_applicable(set(marker.args), judge.env.capabilities)
+    if lacking is not None:
+        harness_session(item.config).mark_not_applicable(item.nodeid, lacking)
+        pytest.skip(lacking.explain())
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    RECORDER.current = item.nodeid
-    return (yield)
+    harness_session(item.config).recorder.current = item.nodeid
+    try:
+        return (yield)
+    except ScenarioNotApplicable as exc:
+        harness_session(item.config).mark_not_applicable(item.nodeid, exc.lacking)
+        pytest.skip(str(exc))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Name the (shrunk) failing scenario in JUnit properties; keep only its artefacts."""
+    """Name the target and the (shrunk) failing scenario in JUnit properties; keep only the
+    shrunk scenario's artefacts."""
     report = yield
     if call.when != "call":
         return report
-    records = RECORDER.for_test(item.nodeid)
+    session = harness_session(item.config)
+    records = session.recorder.for_test(item.nodeid)
+    if session.judged:
+        for key, value in sorted(session.target_pins.items()):
+            item.user_properties.append((f"target.{key}", value))
     failing = [record for record in records if not record.ok]
     if failing:
         final = failing[-1]  # Hypothesis replays the shrunk example last
@@ -231,42 +340,63 @@ def pytest_runtest_makereport(item: pytest.Item,
     return report
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """One summary row per test: passed, violation, harness error or skipped."""
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        records = RECORDER.for_test(report.nodeid)
+class ResultCollector:
+    """One summary row per test: passed, violation, harness error, not applicable, skipped.
+
+    A plugin object of its own because `pytest_runtest_logreport` is given no config, and
+    the rows belong to this session's state."""
+
+    def __init__(self, session: HarnessSession) -> None:
+        self.session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        records = self.session.recorder.for_test(report.nodeid)
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        lacking = self.session.not_applicable.get(report.nodeid)
         if report.passed:
             outcome = "passed"
         elif report.skipped:
-            outcome = "skipped"
+            outcome = "not_applicable" if lacking is not None else "skipped"
         elif any(not r.ok for r in records):
             outcome = "violation"
         else:
             outcome = "error"
-        message = "" if report.passed else str(report.longreprtext)[-4000:]
+        message = "" if report.passed else (reason or str(report.longreprtext))
         if outcome == "violation":
             message = _violation_message(report.longreprtext)
-        _results.append(summary.TestResult(report.nodeid, outcome, report.duration, message,
-                                           records))
+        result = summary.TestResult(report.nodeid, outcome, report.duration, message, records)
+        if lacking is not None and report.skipped:
+            result.lacks = sorted(c.value for c in lacking.missing)
+            result.unjudged_rules = list(lacking.rules)
+        self.session.results.append(result)
 
 
 def _violation_message(text: str) -> str:
     """From a failure's long text, the part our ContractViolation wrote (ID first)."""
     start = text.rfind("SCENARIO ID: ")
-    return text[start:].split("\n\n", maxsplit=1)[0] if start >= 0 else text[-4000:]
+    return text[start:].split("\n\n", maxsplit=1)[0] if start >= 0 else text
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if not _results or not any("harness/suite" in r.nodeid for r in _results):
+    state = harness_session(session.config)
+    if not state.judged:
         return
-    config = session.config
-    built = summary.build(config.getoption("--profile"), _started, _results)
-    summary.write(Path(config.getoption("--reports-dir")), built)
+    built = summary.build(state.profile.name, state.started, state.results, state.target_pins)
+    summary.write(state.reports_dir, built)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _container_skips:
+    state = harness_session(terminalreporter.config)
+    if state.container_skips:
         terminalreporter.write_sep("!", "REAL-CONTAINER TESTS DID NOT RUN", red=True, bold=True)
-        terminalreporter.write_line(f"reason: {_container_skips[0]}", red=True)
+        terminalreporter.write_line(f"reason: {state.container_skips[0]}", red=True)
         terminalreporter.write_line("every `container` test above was skipped; "
                                     "this run proves nothing about the server", red=True)
+    if state.judged and state.target_pins:
+        terminalreporter.write_line(
+            f"stdb-harness judged target {state.target_pins.get('target', '?')} "
+            f"({state.target_pins.get('config', '?')}); summary: "
+            f"{state.reports_dir / 'summary.html'}")
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from harness.checks.snapshot_diff import diff_lines, tables_differing
+from harness.checks.snapshot_diff import diff_lines, mask_like, tables_differing
 from harness.checks.verdict import Violation
 from harness.contract.snapshot import Snapshot
 from harness.history import EntryType, History
@@ -74,7 +74,7 @@ def _target(value: Mapping[str, object]) -> str:
 def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
                         rule: str | None = None) -> Iterator[Violation]:
     """One violation per differing table, its lines as the explanation."""
-    lines = diff_lines(expected, observed)
+    lines = diff_lines(mask_like(expected, observed), observed)
     for table in sorted(tables_differing(lines)):
         table_lines = [line for line in lines if line.startswith(table)]
         shown = "; ".join(table_lines[:6]) + ("; ..." if len(table_lines) > 6 else "")

@@ -13,6 +13,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from harness.contract.schema import PRIMARY_KEYS
+from harness.contract.snapshot import VOLATILE
 
 
 def _keyed(snapshot: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -50,3 +51,23 @@ def diff_lines(expected: Mapping[str, list[dict[str, Any]]],
 def tables_differing(lines: list[str]) -> set[str]:
     """The tables named by `diff_lines` output."""
     return {line.split("[", 1)[0].split(":", 1)[0] for line in lines}
+
+
+def _volatile_columns(rows: list[dict[str, Any]]) -> set[str]:
+    """Columns a target masked in every row of a table (its declared volatile columns)."""
+    if not rows:
+        return set()
+    return set.intersection(*({c for c, v in row.items() if v == VOLATILE} for row in rows))
+
+
+def mask_like(expected: Mapping[str, list[dict[str, Any]]],
+              observed: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """`expected` with the columns `observed` masked as volatile masked too (M5, G1).
+
+    A target declares which of its columns hold a time of application; the oracle's rows
+    know nothing of that, so the mask is read off the observed rows and applied to both."""
+    masked: dict[str, list[dict[str, Any]]] = {}
+    for table, rows in expected.items():
+        volatile = _volatile_columns(observed.get(table, []))
+        masked[table] = [{**row, **dict.fromkeys(volatile, VOLATILE)} for row in rows]
+    return masked

@@ -13,8 +13,8 @@ from harness.checks.token_parity import Observation, check_token_parity
 from harness.checks.verdict import Verdict, verdict
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import Exchange
+from harness.generators.token_requests import case_of
 from harness.history import History
-from harness.runner.token_scenario import case_of
 from harness.scenario.model import Scenario
 
 PROPERTY = "token_parity"
@@ -28,7 +28,7 @@ def check(scenario: Scenario, history: History) -> Verdict:
     control = history.snapshots.get("control", {})
     observations: list[Observation] = []
     for entry in history.completions():
-        if entry.op not in ("token", "token_body"):
+        if entry.op not in ("token", "token_body") or "not_applicable" in entry.value:
             continue
         step = scenario.steps[entry.value["step"]]
         canonical, alias = _exchange(entry.value["canonical"]), _exchange(entry.value["alias"])

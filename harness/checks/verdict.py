@@ -48,10 +48,17 @@ class Verdict:
             return f"{self.property_name}: conformant ({', '.join(self.rules)})"
         lines = [f"{self.property_name}: {len(self.violations)} violation(s) of "
                  f"{', '.join(self.broken_rules)}"]
-        lines += [f"  - {v}" for v in self.violations[:20]]
-        if len(self.violations) > 20:
-            lines.append(f"  ... and {len(self.violations) - 20} more")
+        lines += [f"  - {v}" for v in self.violations]
         return "\n".join(lines)
+
+    def headline(self, limit: int = 8) -> str:
+        """The explanation cut to `limit` violations, for a console; the whole one is stored
+        with the artefacts and in the summary."""
+        if len(self.violations) <= limit:
+            return self.explain()
+        shown = Verdict(self.property_name, self.rules, self.violations[:limit]).explain()
+        return (shown.replace(f"{limit} violation(s)", f"{len(self.violations)} violation(s)", 1)
+                + f"\n  ... {len(self.violations) - limit} more in the stored verdict")
 
 
 def verdict(property_name: str, rules: Iterable[str],

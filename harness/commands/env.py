@@ -6,22 +6,22 @@ import argparse
 import json
 import time
 
-from harness.env.cache import repo_root
+from harness.commands.configured import configured
+from harness.config.assemble import configured_wasm
 from harness.env.cleanup import sweep
 from harness.env.docker_client import docker_client
-from harness.env.module_build import build_module
 from harness.env.progress import say
 from harness.env.spacetimedb_image import ensure_spacetimedb_image
 from harness.env.stack import Stack, StackOptions
 from harness.env.stub_image import ensure_stub_image
 
 
-def build(_args: argparse.Namespace) -> int:
+def build(args: argparse.Namespace) -> int:
     started = time.monotonic()
     client = docker_client()
     image = ensure_spacetimedb_image(client)
     stub = ensure_stub_image(client)
-    wasm = build_module(repo_root() / "projectors" / "reference")
+    wasm = configured_wasm(configured(args))
     say(f"environment ready in {time.monotonic() - started:.1f}s: images {image}, {stub}; "
         f"module {wasm}")
     return 0
@@ -30,9 +30,10 @@ def build(_args: argparse.Namespace) -> int:
 def up(args: argparse.Namespace) -> int:
     started = time.monotonic()
     options = StackOptions(stdb_url=None, stdb_image=args.stdb_image, host_port=args.port)
+    wasm = configured_wasm(configured(args))
     stack = Stack(options, keep_on_exit=True).start()
     try:
-        database = stack.publish(build_module(repo_root() / "projectors" / "reference"))
+        database = stack.publish(wasm)
     except BaseException:
         stack.close()
         raise

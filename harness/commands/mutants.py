@@ -21,17 +21,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.targets.mutants import MUTANTS, mutant
+from harness.commands.configured import configured, reports_dir
+from harness.config.model import HarnessConfig, MutantConfig
+from harness.errors import HarnessError
 
 CAUGHT, ESCAPED = 1, 0
 
 
-def _run_one(name: str, reports: Path, extra: list[str]) -> dict[str, Any]:
+def _run_one(target: MutantConfig, config: HarnessConfig, reports: Path,
+             extra: list[str]) -> dict[str, Any]:
+    name = target.name
     folder = reports / "mutants" / name
     started = time.monotonic()
     code = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--profile", "pr",
-                           "--mutant", name, "--reports-dir", str(folder), "--first-failure",
-                           *extra],
+                           "--config", str(config.path), "--mutant", name,
+                           "--reports-dir", str(folder), "--first-failure", *extra],
                           capture_output=True, text=True, check=False).returncode
     wall = round(time.monotonic() - started, 1)
     summary: dict[str, Any] = {}
@@ -41,7 +45,6 @@ def _run_one(name: str, reports: Path, extra: list[str]) -> dict[str, Any]:
     first = min(violations, key=lambda v: v.get("detected_after_s") or 1e9, default=None)
     smallest = min((v for v in violations if v["id"].startswith("stdb1.")),
                    key=lambda v: v["events"], default=first)
-    target = mutant(name)
     return {
         "name": name, "layer": target.layer, "defect": target.defect,
         "rules": list(target.rules),
@@ -97,16 +100,23 @@ def write_report(reports: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_mutants(args: argparse.Namespace) -> int:
-    reports = Path(args.reports_dir).resolve()
-    names = args.only or [m.name for m in MUTANTS]
+    config = configured(args)
+    reports = reports_dir(args, config)
+    names = args.only or sorted(config.mutants, key=list(config.mutants).index)
+    unknown = [name for name in names if name not in config.mutants]
+    if unknown or not names:
+        raise HarnessError(f"unknown mutant(s) {', '.join(unknown)}" if unknown else
+                           f"{config.path} declares no mutants",
+                           f"declared: {', '.join(config.mutants) or 'none'}")
     extra = ["--max-examples", str(args.max_examples)] if args.max_examples else []
     rows = []
     for name in names:
-        row = _run_one(name, reports, extra)
+        row = _run_one(config.mutants[name], config, reports, extra)
         if row["status"] == "harness_error":
             # The run could not finish (an environment hiccup, not a verdict either way):
             # run it once more and say so. An escape (exit 0) is never re-run.
-            row = {**_run_one(name, reports, extra), "retried_after_harness_error": True}
+            row = {**_run_one(config.mutants[name], config, reports, extra),
+                   "retried_after_harness_error": True}
         print(f"{name:<30} {row['status']:<14} by {','.join(row['properties']) or '-':<28} "
               f"detection={row['detection_s']}s events={row['counterexample_events']} "
               f"wall={row['wall_s']}s", flush=True)

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from harness.commands.configured import configured, scenarios_dir
 from harness.conformance import CHECKERS
 from harness.errors import HarnessError
 from harness.history import History
@@ -43,6 +44,6 @@ def scenario_save(args: argparse.Namespace) -> int:
     generated = decode(args.scenario_id)
     curated = Scenario(generated.property, generated.rules, generated.steps, args.name,
                        args.intent, tuple(args.tag or ()))
-    path = save(curated)
+    path = save(curated, scenarios_dir(configured(args)))
     print(f"wrote {path}; next: stdb-harness golden update {args.name}")
     return 0

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from harness import suite
+from harness.commands.configured import configured, reports_dir, scenarios_dir
+from harness.config.model import HarnessConfig
 from harness.errors import HarnessError
 from harness.scenario.files import find
 from harness.scenario.ids import decode, is_generated_id
@@ -23,8 +25,8 @@ from harness.scenario.ids import decode, is_generated_id
 EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
 
-def pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
-    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness",
+def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) -> list[str]:
+    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness", "--config", str(config.path),
             "-p", "no:cacheprovider", "--profile", args.profile,
             "--reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
             "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
@@ -82,10 +84,15 @@ def print_summary(reports: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = Path(args.reports_dir).resolve()
+    config = configured(args)
+    if getattr(args, "mutant", None) and args.mutant not in config.mutants:
+        raise HarnessError(f"unknown mutant {args.mutant!r}",
+                           f"mutants declared in {config.path}: "
+                           f"{', '.join(sorted(config.mutants)) or 'none'}")
+    reports = reports_dir(args, config)
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "summary.json").unlink(missing_ok=True)
-    code = int(pytest.main(pytest_args(args, reports)))
+    code = int(pytest.main(pytest_args(args, config, reports)))
     sys.stdout.flush()
     print_summary(reports)
     return exit_code(code, reports)
@@ -95,8 +102,9 @@ def repro(args: argparse.Namespace) -> int:
     # Refuse a bad ID before anything is built or started.
     if is_generated_id(args.scenario):
         decode(args.scenario)
-    elif find(args.scenario) is None:
+    elif find(args.scenario, scenarios_dir(configured(args))) is None:
         raise HarnessError(f"no scenario {args.scenario[:80]!r}",
-                           "pass a file name from scenarios/ (without .json) or a stdb1.* ID")
+                           "pass a curated scenario's file name (without .json) or a "
+                           "stdb1.* ID")
     args.profile = "repro"
     return run(args)

@@ -40,5 +40,5 @@ def module_target_dir() -> Path:
 
 
 def repo_root() -> Path:
-    """The checkout this harness runs from (projectors/, scenarios/ and golden/ live there)."""
+    """The checkout this harness runs from (the benchmarks find projectors/ there)."""
     return Path(__file__).resolve().parents[2]

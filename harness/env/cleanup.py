@@ -8,6 +8,7 @@ labelled volumes, because a network cannot be removed while a container uses it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import sys
@@ -59,6 +60,24 @@ def sweep(client: docker.DockerClient, only_this_run: bool = False) -> SweepResu
 
 
 _installed = False
+# Process groups of services started from a user's command (harness.env.processes): a signal
+# handler is process-wide by nature, so what it must end is too.
+_processes: set[int] = set()
+
+
+def remember_process(pid: int) -> None:
+    _processes.add(pid)
+
+
+def forget_process(pid: int) -> None:
+    _processes.discard(pid)
+
+
+def _end_processes() -> None:
+    for pid in list(_processes):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        _processes.discard(pid)
 
 
 def install_cleanup(client: docker.DockerClient) -> None:
@@ -87,6 +106,7 @@ def install_cleanup(client: docker.DockerClient) -> None:
 
 
 def _sweep_quietly(client: docker.DockerClient) -> None:
+    _end_processes()
     try:
         sweep(client, only_this_run=True)
     except Exception as exc:  # cleanup must not mask the real exit reason

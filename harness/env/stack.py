@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,6 @@ class StackOptions:
     stdb_url: str | None = None
     stdb_image: str | None = None
     host_port: int | None = None
-    control_mutant: str | None = None  # a broken control service variant (harness/targets)
-    runtime_mutant: str | None = None  # a broken publisher variant of the stub runtime
-
-
-# The control service's HS256 key: a test fixture, not a secret. The harness verifies the
-# tokens it mints with this key, independently of the service's own signing code.
-CONTROL_SIGNING_KEY = "stdb-harness-control-signing-key-for-tests-only"
 
 
 @dataclass(frozen=True)
@@ -120,22 +114,21 @@ class Stack:
                                     "is the module a valid SpacetimeDB 1.2 module?") from exc
         return Database(self.stdb_url, database, owner)
 
-    def service(self, spec: ServiceSpec) -> ServiceContainer:
-        """The stub runtime or control service, started on first request (same network)."""
+    def service(self, spec: ServiceSpec, env: Mapping[str, str] | None = None
+                ) -> ServiceContainer:
+        """A stub service, started on first request on the harness's network (made then
+        when the server is not ours: the control stub needs no SpacetimeDB at all)."""
         if spec.role in self.services:
             return self.services[spec.role]
+        client = docker_client()
         if self._network is None:
-            raise EnvironmentFailed(f"the {spec.role} stub needs containers the harness starts",
-                                    "run without --stdb-url to use the stub services")
-        env: dict[str, str] = {}
-        if spec is CONTROL:
-            env["CONTROL_SIGNING_KEY"] = CONTROL_SIGNING_KEY
-            if self.options.control_mutant:
-                env["CONTROL_MUTANT"] = self.options.control_mutant
-        if spec is RUNTIME and self.options.runtime_mutant:
-            env["RUNTIME_MUTANT"] = self.options.runtime_mutant
-        image = ensure_stub_image(docker_client())
-        self.services[spec.role] = ServiceContainer(spec, image, self._network, env=env).start()
+            if not self._keep_on_exit:
+                install_cleanup(client)
+            self._network = Network(docker_network_kw={"labels": labels_for("network")})
+            self._network.create()
+        image = ensure_stub_image(client)
+        self.services[spec.role] = ServiceContainer(spec, image, self._network,
+                                                    env=dict(env or {})).start()
         return self.services[spec.role]
 
     def cut(self, service: ServiceContainer) -> None:
@@ -160,13 +153,13 @@ class Stack:
                                     "run without --stdb-url")
         return docker_client().networks.get(self._network.name)
 
-    def runtime(self) -> ServiceContainer:
+    def runtime(self, env: Mapping[str, str] | None = None) -> ServiceContainer:
         """The stub runtime (journal and publisher), reaching SpacetimeDB by its alias."""
-        return self.service(RUNTIME)
+        return self.service(RUNTIME, env)
 
-    def control(self) -> ServiceContainer:
+    def control(self, env: Mapping[str, str] | None = None) -> ServiceContainer:
         """The stub control service (sync-token routes)."""
-        return self.service(CONTROL)
+        return self.service(CONTROL, env)
 
     def close(self) -> None:
         for service in self.services.values():

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from harness.generators.module_scenarios import CURSOR_CLASSES, TOPIC_FAMILIES, _cursor, _payload
+from harness.generators.options import Generation
 from harness.scenario.model import Scenario, Step
 
 CLIENTS = ("alice", "bob")
@@ -28,10 +29,10 @@ class Referee(Protocol):
 
 
 class ScenarioMachine(RuleBasedStateMachine):
-    """Subclass and set `referee` (and `faults`) to run; see harness/suite/test_stateful.py."""
+    """Subclass and set `referee` (and `options`) to run; see harness/suite/test_stateful.py."""
 
     referee: ClassVar[Referee | None] = None
-    faults: ClassVar[bool] = False
+    options: ClassVar[Generation] = Generation()
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,6 +88,7 @@ class ScenarioMachine(RuleBasedStateMachine):
         if self.delivered[topic] + 2 <= self.heads[topic]:
             self.steps.append({"op": "deliver", "topic": topic, "seq": self.delivered[topic] + 2})
 
+    @precondition(lambda self: self.options.compaction)
     @rule(which=st.integers(0, 2), keep=st.integers(0, 3))
     def compact(self, which: int, keep: int) -> None:
         topic = self._topic(which)
@@ -95,6 +97,7 @@ class ScenarioMachine(RuleBasedStateMachine):
             self.oldest[topic] = through + 1
             self.steps.append({"op": "compact", "topic": topic, "through": through})
 
+    @precondition(lambda self: self.options.clients)
     @rule(client=st.sampled_from(CLIENTS), which=st.integers(0, 2),
           kind=st.sampled_from(CURSOR_CLASSES), budget=st.integers(0, 4),
           amount=st.integers(0, 9))
@@ -104,6 +107,7 @@ class ScenarioMachine(RuleBasedStateMachine):
         self.steps.append({"op": "resume", "client": client, "topic": topic,
                            "cursor": cursor, "budget": budget})
 
+    @precondition(lambda self: self.options.acks)
     @rule(client=st.sampled_from(CLIENTS), which=st.integers(0, 2), back=st.integers(-1, 3))
     def ack(self, client: str, which: int, back: int) -> None:
         topic = self._topic(which)
@@ -117,7 +121,7 @@ class ScenarioMachine(RuleBasedStateMachine):
             seq = max(1, min(self.heads[topic], self.delivered[topic] + 1 - back))
             self.steps.append({"op": "bad_hash", "topic": topic, "seq": seq})
 
-    @precondition(lambda self: self.faults)
+    @precondition(lambda self: self.options.crashes)
     @rule()
     def crash_spacetimedb(self) -> None:
         self.steps.append({"op": "crash_stdb"})

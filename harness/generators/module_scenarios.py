@@ -13,7 +13,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from harness.generators.options import Generation
 from harness.scenario.model import Scenario, Step
+
+DEFAULT = Generation()
 
 TOPIC_FAMILIES = (
     ("run:{}:events", ("run.created", "run.step", "run.completed", "run.cancelled")),
@@ -63,7 +66,8 @@ def _heads(journal: list[Step]) -> dict[str, int]:
     return heads
 
 
-def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]]) -> list[Step]:
+def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]],
+                  compaction: bool = True) -> list[Step]:
     """Interpret (action, topic number, amount) triples as delivery steps."""
     heads = _heads(journal)
     topics = sorted(heads)
@@ -82,7 +86,7 @@ def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]]) -> list
                           "payload": {"forged": amount}})
         elif action == "ahead" and done + 2 <= head:
             steps.append({"op": "deliver", "topic": topic, "seq": done + 2})
-        elif action == "compact":
+        elif action == "compact" and compaction:
             steps.append({"op": "compact", "topic": topic, "through": amount % (done + 1)})
         elif action == "badhash":
             steps.append({"op": "bad_hash", "topic": topic, "seq": 1 + amount % head})
@@ -97,19 +101,19 @@ plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integ
 
 
 @st.composite
-def idempotence_scenarios(draw: st.DrawFn, crashes: bool = False) -> Scenario:
+def idempotence_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps = journal + delivery_plan(journal, draw(plans))
-    if crashes and draw(st.booleans()):
+    steps = journal + delivery_plan(journal, draw(plans), options.compaction)
+    if options.crashes and draw(st.booleans()):
         steps.insert(draw(st.integers(len(journal), len(steps))), {"op": "crash_stdb"})
     return Scenario("idempotence", ("E6", "M1", "M2", "B1"), tuple(steps))
 
 
 @st.composite
-def rebuild_scenarios(draw: st.DrawFn, crashes: bool = False) -> Scenario:
+def rebuild_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps = journal + delivery_plan(journal, draw(plans))
-    if crashes and draw(st.booleans()):
+    steps = journal + delivery_plan(journal, draw(plans), options.compaction)
+    if options.crashes and draw(st.booleans()):
         steps.append({"op": "crash_stdb"})
     seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))
     steps += [{"op": "rebuild", "seed": seed} for seed in seeds]
@@ -135,7 +139,7 @@ def _cursor(kind: str, oldest: int, head: int, budget: int, amount: int) -> int:
 
 
 @st.composite
-def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
+def stale_cursor_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     """Deliver part of the journal, compact, resume clients with chosen cursors, go live."""
     journal = draw(journal_steps(max_topics=2, max_events=8))
     heads = _heads(journal)
@@ -146,7 +150,7 @@ def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
         delivered[topic] = draw(st.integers(0, head))
         steps += [{"op": "deliver", "topic": topic, "seq": s}
                   for s in range(1, delivered[topic] + 1)]
-        through = draw(st.integers(0, delivered[topic]))
+        through = draw(st.integers(0, delivered[topic] if options.compaction else 0))
         if through:
             steps.append({"op": "compact", "topic": topic, "through": through})
         oldest[topic] = through + 1
@@ -157,8 +161,9 @@ def stale_cursor_scenarios(draw: st.DrawFn) -> Scenario:
         cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
         steps.append({"op": "resume", "client": f"c{number}", "topic": topic,
                       "cursor": cursor, "budget": budget})
-    for client, which, seq in draw(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1),
-                                                      st.integers(0, 9)), max_size=3)):
+    acks = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 9)),
+                    max_size=3 if options.acks else 0)
+    for client, which, seq in draw(acks):
         topic = sorted(heads)[which % len(heads)]
         steps.append({"op": "ack", "topic": topic, "client": f"c{client}",
                       "seq": seq % (delivered[topic] + 2)})
@@ -172,7 +177,7 @@ PUBLISHER_FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_
 
 
 @st.composite
-def runtime_scenarios(draw: st.DrawFn, containers: bool = False) -> Scenario:
+def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     """Events journaled by the stub runtime, with publisher faults armed in between;
     with `containers`, also kill -9 of the runtime and a network cut to SpacetimeDB."""
     journal = draw(journal_steps(max_topics=3, max_events=5))
@@ -185,8 +190,10 @@ def runtime_scenarios(draw: st.DrawFn, containers: bool = False) -> Scenario:
         events.append(mine[topics_seen.get(topic, 0)])
         topics_seen[topic] = topics_seen.get(topic, 0) + 1
     nemesis = [*PUBLISHER_FAULTS, "settle", "preempt"]
-    if containers:
+    if options.runtime_crashes:
         nemesis += ["crash_runtime", "cut_network", "heal_network"]
+    if not options.publisher_crash_faults:  # a crash fault kills the runtime's process
+        nemesis = [n for n in nemesis if not n.startswith("crash")]
     steps: list[Step] = [{"op": "via_runtime"}]
     appended: dict[str, int] = {}
     for event in events:

@@ -401,3 +401,13 @@ def generated_case(body: Mapping[str, Any], case_id: str = "generated") -> Token
         return TokenCase(case_id, dict(body), (INVALID_SCOPE,))
     ttl = body.get("ttl_seconds", DEFAULT_TTL_SECONDS)
     return TokenCase(case_id, dict(body), (OK,), data=_ttl(ttl))
+
+
+CASES: Final[Mapping[str, TokenCase]] = {case.id: case for case in MATRIX}
+
+
+def case_of(step: Mapping[str, Any]) -> TokenCase:
+    """The matrix case a `token` step names, or the case of a generated body."""
+    if step["op"] == "token_body":
+        return generated_case(step["body"])
+    return CASES[step["case"]]

@@ -21,15 +21,24 @@ class ScenarioRecord:
     violations: list[dict[str, object]] = field(default_factory=list)
     artefacts: str = ""
     finished_at: float = field(default_factory=time.time)
+    # capabilities the target lacks for this scenario; then it was not run at all
+    not_applicable: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.violations
 
+    @property
+    def applicable(self) -> bool:
+        return not self.not_applicable
+
 
 @dataclass
 class Recorder:
-    """Records grouped by pytest node id; `current` is set by the plugin around each test."""
+    """Records grouped by pytest node id; `current` is set by the plugin around each test.
+
+    One per pytest session, kept on the pytest config (never a module global), so two
+    sessions in one process, or pytest-xdist workers, never see each other's records."""
 
     by_test: dict[str, list[ScenarioRecord]] = field(default_factory=dict)
     current: str = "outside-pytest"
@@ -40,5 +49,3 @@ class Recorder:
     def for_test(self, nodeid: str) -> list[ScenarioRecord]:
         return self.by_test.get(nodeid, [])
 
-
-RECORDER = Recorder()

@@ -1,20 +1,23 @@
-"""What a runner needs from the environment, for one target under test.
+"""What a runner needs: the target under test and the environment it runs in.
 
-The runner does not know how a database is made or a server crashed; it asks this
-object, which the pytest plugin builds from the session's stack and the target's
-module (the reference or a mutant).
+The runner does not know how a database is made, a server crashed or a service started;
+it asks this object, which the pytest plugin builds from the session's stack and the
+configured target. Capabilities of the environment (can it crash the server?) join the
+target's own, so a scenario's applicability is decided in one place.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.env.stack import CONTROL_SIGNING_KEY, Stack
+from harness.env.services import ServiceContainer
+from harness.env.stack import Stack
 from harness.errors import EnvironmentFailed
-from harness.targets.control import ControlTarget, reference_target
-from harness.targets.spacetime_module import REFERENCE_NAMES, ModuleNames, SpacetimeModuleTarget
+from harness.targets.capabilities import Capability
+from harness.targets.control import ControlTarget
+from harness.targets.sides import ModuleSession, Target
 
 # SpacetimeDB 1.2 fsyncs its commitlog every 500 ms and acknowledges before that, so a
 # crash test waits this long after the last write: losing a commit that was never durable
@@ -25,21 +28,32 @@ DURABILITY_WAIT_S = 1.2
 @dataclass
 class RunEnvironment:
     stack: Stack
+    target: Target
     wasm: Path
-    names: ModuleNames = REFERENCE_NAMES
-    client_mutant: str | None = None  # a broken reference client variant (harness/targets)
-    _control: ControlTarget | None = field(default=None, repr=False)
 
-    def control_target(self) -> ControlTarget:
-        """The control service (started on first use) as a token-route target."""
-        if self._control is None:
-            self._control = reference_target(self.stack.control().url,
-                                             CONTROL_SIGNING_KEY.encode("utf-8"))
-        return self._control
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        found = set(self.target.capabilities)
+        if self.stack.server is not None:
+            found.add(Capability.SERVER_CRASH)
+        return frozenset(found)
 
-    def fresh_target(self) -> SpacetimeModuleTarget:
+    def fresh_module(self) -> ModuleSession:
         """A new database with the module under test: every example gets its own."""
-        return SpacetimeModuleTarget(self.stack.publish(self.wasm), self.names)
+        return self.target.module.bind(self.stack.publish(self.wasm))
+
+    def control(self) -> ControlTarget:
+        if self.target.control is None:
+            raise EnvironmentFailed("this target has no control service",
+                                    "the runner should have found the scenario not applicable")
+        return self.target.control.connect()
+
+    def runtime(self) -> ServiceContainer:
+        """The stub runtime that publishes for this target, started on first use."""
+        if self.target.publisher is None:
+            raise EnvironmentFailed("this target has no publisher",
+                                    "the runner should have found the scenario not applicable")
+        return self.stack.runtime(self.target.publisher.service_env)
 
     def crash_spacetimedb(self) -> None:
         """kill -9 SpacetimeDB once its last commit is durable, then start it again."""

@@ -16,7 +16,7 @@ from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
 from harness.scenario.model import Scenario, Step
 from harness.targets.base import Reply, ReplyStatus
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.sides import ModuleSession
 
 COMPLETION = {ReplyStatus.OK: EntryType.OK, ReplyStatus.FAIL: EntryType.FAIL,
               ReplyStatus.INFO: EntryType.INFO}
@@ -30,9 +30,9 @@ def _record(history: History, process: str, number: int, step: Step,
     history.complete(index, COMPLETION[reply.status], error=reply.error)
 
 
-def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> SpacetimeModuleTarget:
+def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSession:
     """A fresh database fed the journal in interleaving `seed`, then the same compactions."""
-    rebuilt = env.fresh_target()
+    rebuilt = env.fresh_module()
     for event in interleaving(scenario.journal(), seed):
         rebuilt.apply(event.reducer_args())
     for step in scenario.steps:
@@ -45,7 +45,7 @@ StepHook = Callable[[History, int, Step], None]
 
 
 def run_module_scenario(scenario: Scenario, env: RunEnvironment,
-                        target: SpacetimeModuleTarget | None = None,
+                        target: ModuleSession | None = None,
                         on_step: Mapping[str, StepHook] | None = None) -> History:
     """Perform every step in order; snapshot the module at the end (and after rebuilds).
 
@@ -53,7 +53,7 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
     at their place in the sequence."""
     history = History()
     hooks = on_step or {}
-    target = target or env.fresh_target()
+    target = target or env.fresh_module()
     for number, step in enumerate(scenario.steps):
         op = step["op"]
         if op in hooks:
@@ -86,7 +86,7 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
     return history
 
 
-def _named_clients(snapshot: Snapshot, target: SpacetimeModuleTarget,
+def _named_clients(snapshot: Snapshot, target: ModuleSession,
                    scenario: Scenario) -> Snapshot:
     """Checkpoint rows with client names in place of identities, as the oracle keys them.
 

@@ -15,7 +15,7 @@ from harness.generators.operations import Ack, Apply, Compact, Operation, Resume
 from harness.model.module import ReferenceModel
 from harness.model.outcome import Outcome
 from harness.targets.base import Reply
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.sides import ModuleSession
 
 
 def predict(operation: Operation, model: ReferenceModel,
@@ -36,17 +36,13 @@ def predict(operation: Operation, model: ReferenceModel,
             assert_never(operation)
 
 
-def perform(operation: Operation, target: SpacetimeModuleTarget) -> Reply:
+def perform(operation: Operation, target: ModuleSession) -> Reply:
     """The operation on the real module."""
     match operation:
         case Apply(args, caller):
-            if caller is None:
-                return target.apply(args)
-            return target.call_as(caller, "apply_event", list(args))
+            return target.apply(args, caller)
         case Compact(stream_id, through_seq, caller):
-            if caller is None:
-                return target.compact(stream_id, through_seq)
-            return target.call_as(caller, "compact_stream", [stream_id, through_seq])
+            return target.compact(stream_id, through_seq, caller)
         case Resume(client, stream_id, after_seq, replay_budget):
             return target.resume(client, stream_id, after_seq, replay_budget)
         case Ack(client, stream_id, last_applied_seq):

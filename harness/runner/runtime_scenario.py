@@ -97,8 +97,8 @@ def _settle(runtime: ServiceContainer, client: RuntimeClient, timeout_s: float) 
 
 def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     history = History()
-    target = env.fresh_target()
-    runtime = env.stack.runtime()
+    target = env.fresh_module()
+    runtime = env.runtime()
     if env.stack.server is None:
         raise RuntimeError("runtime scenarios need the SpacetimeDB container")
     client = RuntimeClient(runtime.url)

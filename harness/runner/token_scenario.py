@@ -11,38 +11,42 @@ from dataclasses import asdict
 from typing import Any
 
 from harness.contract.sync_tokens import ControlPolicy
-from harness.generators.token_requests import MATRIX, TokenCase, generated_case
+from harness.generators.token_requests import case_of
 from harness.history import EntryType, History
+from harness.runner.applicability import case_needs, not_applicable
 from harness.runner.token_routes import observe
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
 
-CASES = {case.id: case for case in MATRIX}
 
-
-def case_of(step: Step) -> TokenCase:
-    """The matrix case a `token` step names, or the case of a generated body."""
-    if step["op"] == "token_body":
-        return generated_case(step["body"])
-    return CASES[step["case"]]
-
-
-def policy_of(scenario: Scenario) -> ControlPolicy:
+def policy_of(scenario: Scenario, declared: ControlPolicy) -> ControlPolicy:
+    """The scenario's policy step, or else what the service declares: a scenario without
+    one judges the service as configured, never under a policy it does not have."""
     for step in scenario.steps:
         if step["op"] == "policy":
             return ControlPolicy(step["alias_retired"], step["compat_enforced"])
-    return ControlPolicy()
+    return declared
 
 
-def run_token_scenario(scenario: Scenario, control: ControlTarget) -> History:
+def run_token_scenario(scenario: Scenario, control: ControlTarget,
+                       capabilities: frozenset[Capability]) -> History:
+    """Each token step whose case the service can set up is sent; the others are recorded
+    as not applicable, naming what is missing, and judged by nobody."""
     history = History()
-    policy = policy_of(scenario)
+    policy = policy_of(scenario, control.policy)
     target = control.declaring(policy)
     for number, step in enumerate(scenario.steps):
         if step["op"] not in ("token", "token_body"):
             continue
         value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
         index = history.invoke("client", step["op"], value)
+        lacking = not_applicable(case_needs(case_of(step), policy, control.policy),
+                                 capabilities)
+        if lacking is not None:
+            history.complete(index, EntryType.INFO, error=lacking.explain(),
+                             value={**value, "not_applicable": sorted(lacking.missing)})
+            continue
         observation = observe(target, case_of(step))
         exchanges: dict[str, Any] = {
             "canonical": asdict(observation.canonical),
@@ -57,5 +61,5 @@ def run_token_scenario(scenario: Scenario, control: ControlTarget) -> History:
         "signing_key": target.signing_key.decode() if target.signing_key else None,
     }
     target.admin.reset()
-    target.admin.configure(ControlPolicy(), minting_unavailable=False)
+    target.admin.configure(control.policy, minting_unavailable=False)
     return history

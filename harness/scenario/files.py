@@ -12,7 +12,6 @@ from pathlib import Path
 
 from harness.contract.canonical import canonical_json
 from harness.contract.rules import UnknownRuleError, rule
-from harness.env.cache import repo_root
 from harness.errors import HarnessError
 from harness.scenario.model import Scenario
 from harness.scenario.steps import problems
@@ -20,10 +19,6 @@ from harness.scenario.steps import problems
 
 class MalformedScenario(HarnessError):
     """A scenario file that cannot be run as written."""
-
-
-def scenarios_dir() -> Path:
-    return repo_root() / "scenarios"
 
 
 def load_file(path: Path) -> Scenario:
@@ -50,20 +45,20 @@ def load_file(path: Path) -> Scenario:
     return scenario
 
 
-def curated(property_name: str | None = None, folder: Path | None = None) -> list[Scenario]:
+def curated(property_name: str | None, folder: Path) -> list[Scenario]:
     """Every curated scenario (of one property), sorted by ID."""
-    found = [load_file(path) for path in sorted((folder or scenarios_dir()).glob("*.json"))]
+    found = [load_file(path) for path in sorted(folder.glob("*.json"))]
     return [s for s in found if property_name is None or s.property == property_name]
 
 
-def find(scenario_id: str, folder: Path | None = None) -> Scenario | None:
-    path = (folder or scenarios_dir()) / f"{scenario_id}.json"
+def find(scenario_id: str, folder: Path) -> Scenario | None:
+    path = folder / f"{scenario_id}.json"
     return load_file(path) if path.is_file() else None
 
 
-def save(scenario: Scenario, folder: Path | None = None) -> Path:
+def save(scenario: Scenario, folder: Path) -> Path:
     """Write a curated scenario; canonical key order keeps diffs of these files small."""
-    path = (folder or scenarios_dir()) / f"{scenario.id}.json"
+    path = folder / f"{scenario.id}.json"
     text = json.dumps(json.loads(canonical_json(scenario.to_json())), indent=2,
                       ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")

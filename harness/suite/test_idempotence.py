@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.conformance import Judge
 from harness.generators.module_scenarios import idempotence_scenarios, runtime_scenarios
-from harness.profiles import active
 from harness.scenario.model import Scenario
+from harness.targets.capabilities import Capability
 
 PROPERTY = "idempotence"
 
 
-@given(scenario=idempotence_scenarios(crashes=active().faults))
-def test_generated_idempotence(scenario: Scenario, judge: Judge) -> None:
-    judge.judge(scenario)
+@given(data=st.data())
+def test_generated_idempotence(data: st.DataObject, judge: Judge) -> None:
+    judge.judge(data.draw(idempotence_scenarios(judge.generation), label="scenario"))
 
 
 def test_curated_idempotence(curated_scenario: Scenario, judge: Judge) -> None:
     judge.judge(curated_scenario)
 
 
-@given(scenario=runtime_scenarios(containers=active().faults))
-def test_generated_publisher_delivery(scenario: Scenario, judge: Judge) -> None:
-    judge.judge(scenario)
+@pytest.mark.needs(Capability.PUBLISHER)
+@given(data=st.data())
+def test_generated_publisher_delivery(data: st.DataObject, judge: Judge) -> None:
+    judge.judge(data.draw(runtime_scenarios(judge.generation), label="scenario"))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.conformance import Judge
 from harness.generators.module_scenarios import rebuild_scenarios
-from harness.profiles import active
 from harness.scenario.model import Scenario
 
 PROPERTY = "rebuild"
 
 
-@given(scenario=rebuild_scenarios(crashes=active().faults))
-def test_generated_rebuild(scenario: Scenario, judge: Judge) -> None:
-    judge.judge(scenario)
+@given(data=st.data())
+def test_generated_rebuild(data: st.DataObject, judge: Judge) -> None:
+    judge.judge(data.draw(rebuild_scenarios(judge.generation), label="scenario"))
 
 
 def test_curated_rebuild(curated_scenario: Scenario, judge: Judge) -> None:

@@ -7,7 +7,6 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from harness.conformance import Judge
 from harness.generators.machine import ScenarioMachine
-from harness.profiles import active
 
 PROPERTY = "stale_cursor"
 
@@ -15,6 +14,6 @@ PROPERTY = "stale_cursor"
 def test_stateful_scenarios(judge: Judge) -> None:
     class Machine(ScenarioMachine):
         referee = judge
-        faults = active().faults
+        options = judge.generation
 
     run_state_machine_as_test(Machine, settings=settings(stateful_step_count=20))

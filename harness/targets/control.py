@@ -7,8 +7,9 @@ A target says how both look on one concrete service:
 * `TokenRoutes`: the paths of the four routes and of the OpenAPI document, so a service
   that mounts them elsewhere plugs in by changing data, not code;
 * `ControlAdmin`: the set-up operations the request matrix needs. The reference service
-  implements them over its `/_admin/` API (`ReferenceAdmin`); a user's service implements
-  them its own way (fixtures in its database, its own test API);
+  implements them over its `/_admin/` API; a user's service implements
+  them its own way (fixtures in its database, its own test API; the reference's adapter is
+  stub/adapters.py);
 * `ControlPolicy` (harness.contract.sync_tokens): what the service declares, which decides
   whether T6 applies and which T1 cases can run.
 """
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.contract.sync_tokens import ControlPolicy, RouteFamily
-from harness.drivers.control import AdminRefused, ControlClient, Credential
+from harness.drivers.control import ControlClient, Credential
 from harness.errors import HarnessError
+from harness.targets.capabilities import CONTROL_CAPABILITIES, Capability
 
 
 @dataclass(frozen=True)
@@ -77,42 +79,13 @@ class ControlAdmin(Protocol):
         """Set the org's policy to refuse sync tokens (T3's 403)."""
 
 
-class ReferenceAdmin:
-    """`ControlAdmin` over the reference service's `/_admin/` API (stub/control/admin.py)."""
-
-    def __init__(self, client: ControlClient) -> None:
-        self._client = client
-
-    def reset(self) -> None:
-        self._client.reset()
-
-    def configure(self, policy: ControlPolicy, *, minting_unavailable: bool) -> None:
-        toggles = self._client.set_toggles(
-            minting_unavailable=minting_unavailable,
-            alias_retired=policy.alias_retired,
-            compat_enforced=policy.compat_enforced,
-        )
-        in_force = ControlPolicy(toggles.alias_retired, toggles.compat_enforced)
-        if in_force != policy or toggles.minting_unavailable != minting_unavailable:
-            raise AdminRefused(f"asked for {policy} and minting_unavailable="
-                               f"{minting_unavailable}, the service reports {toggles}")
-
-    def member(self) -> tuple[str, str]:
-        user_id, org_id = self._client.create_user(), self._client.create_org()
-        self._client.add_member(org_id, user_id)
-        return user_id, org_id
-
-    def open_session(self, user_id: str, org_id: str, device_id: str | None) -> Credential:
-        return self._client.open_session(user_id, org_id, device_id)
-
-    def issue_pat(self, user_id: str, org_id: str) -> Credential:
-        return self._client.issue_pat(user_id, org_id)
-
-    def revoke(self, credential: Credential) -> None:
-        self._client.revoke(credential.session_id)
-
-    def deny_sync_tokens(self, org_id: str) -> None:
-        self._client.set_org_policy(org_id, deny_sync_tokens=True)
+def control_capabilities(routes: TokenRoutes, lacks: frozenset[Capability]
+                         ) -> frozenset[Capability]:
+    """What a service with these routes can do, less what its configuration says it lacks."""
+    found = set(CONTROL_CAPABILITIES - lacks)
+    if RouteFamily.API_V1 not in routes.families:
+        found.discard(Capability.CONTROL_API_V1)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -120,7 +93,9 @@ class ControlTarget:
     """One control service: its driver, routes, set-up, declared policy and signing key.
 
     `signing_key` lets checkers verify token signatures; None when the harness is not given
-    the key (claims are then still decoded and judged, signatures are not).
+    the key (claims are then still decoded and judged, signatures are not). `lacks` names
+    what the service (or its admin adapter) cannot do: revocable PATs, device binding, a
+    policy switched at run time; scenarios needing it are not applicable.
     """
 
     client: ControlClient
@@ -128,6 +103,11 @@ class ControlTarget:
     routes: TokenRoutes = field(default_factory=TokenRoutes)
     policy: ControlPolicy = field(default_factory=ControlPolicy)
     signing_key: bytes | None = None
+    lacks: frozenset[Capability] = frozenset()
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return control_capabilities(self.routes, self.lacks)
 
     def declaring(self, policy: ControlPolicy) -> ControlTarget:
         """The same service declared under another policy (applied by `admin.configure`)."""
@@ -145,8 +125,3 @@ class ControlTarget:
             )
         return exchange.body
 
-
-def reference_target(base_url: str, signing_key: bytes | None = None) -> ControlTarget:
-    """The reference control service (stub/control) at `base_url`."""
-    client = ControlClient(base_url)
-    return ControlTarget(client, ReferenceAdmin(client), signing_key=signing_key)

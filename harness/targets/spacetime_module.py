@@ -1,121 +1,265 @@
-"""A SpacetimeDB module as a target, with a name mapping for modules that are not ours.
+"""A SpacetimeDB module described by data: reducer calls, tables, formats and error patterns.
 
-The reference module uses the contract's names. A user's module may call its reducer
-`ingest` and its table `events`, and phrase errors differently; `ModuleNames` maps
-each contract name to theirs and each contract error prefix to their text, so the
-same checkers judge both. The publisher is the identity that published the database
-(the reference module records it at init); clients get identities of their own.
+Most modules differ from the reference only in names and shapes: their reducer is `ingest`
+with the seq in sixth place, their key includes the kind, their hash has no `sha256:`
+prefix, their errors are phrased their own way. A `ModuleMapping` says all of that as data
+(configuration builds it, no Python needed), and `DeclaredModule` translates in both
+directions: contract calls into the module's calls, the module's answers and rows back into
+the contract's words, so the same checkers judge every module. The reference module is the
+mapping with every default.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract.events import ApplyEventArgs
-from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES
+from harness.contract.canonical import parse_json
+from harness.contract.events import ApplyEventArgs, Event, idempotency_key
+from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES, SYNC_EVENT
 from harness.contract.snapshot import Snapshot, canonical_snapshot
+from harness.contract.streams import InvalidStreamIdError, topic_of
+from harness.contract.timestamps import format_ms
 from harness.env.stack import Database
 from harness.spacetime.errors import ReducerFailed, SpacetimeUnavailable
 from harness.spacetime.http import Identity, SpacetimeHttp
 from harness.targets.base import OK, Reply, ReplyStatus
+from harness.targets.capabilities import Capability
+from harness.targets.templates import render
+
+HASH_PREFIX = "sha256:"
 
 
 @dataclass(frozen=True)
-class ModuleNames:
-    """Contract name → the module's name, for reducers, tables, columns and errors.
+class ReducerCall:
+    """A reducer's name and its argument templates (harness.targets.templates)."""
 
-    Anything not listed keeps the contract's name. `errors` maps a contract error
-    prefix (e.g. `sequence_conflict`) to the module's prefix for the same error.
-    `volatile` lists, per contract table, columns that hold a time of application
-    (M5) and are masked in every snapshot.
-    """
+    name: str
+    args: tuple[object, ...]
 
-    reducers: Mapping[str, str] = field(default_factory=dict)
-    tables: Mapping[str, str] = field(default_factory=dict)
-    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    errors: Mapping[str, str] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class TableMapping:
+    """A contract table's name in the module, and contract column -> the module's column."""
+
+    name: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+# The contract's error texts, as templates over the named groups a module's pattern captures.
+CONTRACT_ERRORS: Mapping[str, str] = {
+    "unauthorized": "unauthorized",
+    "invalid_event": "invalid_event {field}",
+    "idempotency_conflict": "idempotency_conflict",
+    "sequence_conflict": "sequence_conflict expected_next_seq={expected_next_seq} "
+                         "actual_seq={actual_seq}",
+    "checkpoint_regression": "checkpoint_regression current_seq={current_seq} "
+                             "requested_seq={requested_seq}",
+    "checkpoint_ahead_of_head": "checkpoint_ahead_of_head requested_seq={requested_seq} "
+                                "head_seq={head_seq}",
+    "stale_cursor": "stale_cursor reason={reason} stream_id={stream_id} "
+                    "requested_after_seq={requested_after_seq} "
+                    "oldest_available_cursor={oldest_available_cursor} "
+                    "head_cursor={head_cursor} replay_budget={replay_budget}",
+}
+
+REFERENCE_APPLY = ReducerCall("apply_event", (
+    "{stream_id}", "{seq}", "{idempotency_key}", "{kind}", "{payload_json}", "{payload_hash}",
+    "{published_at_ms}"))
+REFERENCE_COMPACT = ReducerCall("compact_stream", ("{stream_id}", "{through_seq}"))
+REFERENCE_RESUME = ReducerCall("resume_stream", ("{stream_id}", "{after_seq}", "{replay_budget}"))
+REFERENCE_ACK = ReducerCall("ack_checkpoint", ("{stream_id}", "{last_applied_seq}"))
+
+
+@dataclass(frozen=True)
+class ModuleMapping:
+    """Everything that differs between a module and the contract's names; defaults are the
+    contract's. A reducer set to None is one the module does not have (a capability it
+    lacks). `errors` maps a contract error name to a regular expression whose named groups
+    fill the contract's text (CONTRACT_ERRORS). `volatile` lists, per contract table, the
+    module's columns that hold a time of application (M5): masked in every snapshot."""
+
+    apply: ReducerCall = REFERENCE_APPLY
+    compact: ReducerCall | None = REFERENCE_COMPACT
+    resume: ReducerCall | None = REFERENCE_RESUME
+    ack: ReducerCall | None = REFERENCE_ACK
+    tables: Mapping[str, TableMapping] = field(
+        default_factory=lambda: {name: TableMapping(name) for name in REFERENCE_TABLES})
+    idempotency_key_format: str = "{idempotency_key}"
+    payload_hash_format: str = "{payload_hash}"
+    errors: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     volatile: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
-    def reducer(self, name: str) -> str:
-        return self.reducers.get(name, name)
-
-    def table(self, name: str) -> str:
-        return self.tables.get(name, name)
-
     def contract_error(self, text: str) -> str:
-        """Rewrite the module's error text into the contract's wording."""
-        for ours, theirs in self.errors.items():
-            if text.startswith(theirs):
-                return ours + text[len(theirs):]
+        for name, pattern in self.errors.items():
+            found = pattern.fullmatch(text) or pattern.match(text)
+            if found:
+                return CONTRACT_ERRORS[name].format_map(found.groupdict())
         return text
 
 
-REFERENCE_NAMES = ModuleNames()
+def _event_fields(args: ApplyEventArgs) -> dict[str, Any]:
+    """The contract's fields of an apply call; the key and hash still in contract form."""
+    try:
+        topic = topic_of(args.stream_id)
+    except InvalidStreamIdError:
+        topic = ""
+    hash_hex = args.payload_hash.removeprefix(HASH_PREFIX)
+    return {
+        "topic": topic, "stream_id": args.stream_id, "seq": args.seq, "kind": args.kind,
+        "payload_json": args.payload_json, "payload_hash": args.payload_hash,
+        "payload_hash_hex": hash_hex, "idempotency_key": args.idempotency_key,
+        "published_at_ms": args.published_at_ms,
+        "published_at": format_ms(args.published_at_ms) if args.published_at_ms >= 0 else "",
+    }
 
 
-class SpacetimeModuleTarget:
+def module_fields(args: ApplyEventArgs, mapping: ModuleMapping) -> dict[str, Any]:
+    """The fields an apply template sees: key and hash in the module's formats.
+
+    Only a well-formed contract key or hash is rewritten; a deliberately wrong one (a
+    scenario's bad_hash) is passed as sent, so the module still has to refuse it."""
+    fields = _event_fields(args)
+    if fields["topic"] and args.idempotency_key == idempotency_key(fields["topic"], args.seq):
+        fields["idempotency_key"] = mapping.idempotency_key_format.format_map(fields)
+    if args.payload_hash.startswith(HASH_PREFIX):
+        fields["payload_hash"] = mapping.payload_hash_format.format_map(fields)
+    return fields
+
+
+class DeclaredModule:
+    """The module side of a target, from a `ModuleMapping`."""
+
+    def __init__(self, mapping: ModuleMapping | None = None) -> None:
+        self.mapping = mapping or ModuleMapping()
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        found = {Capability.MODULE_APPLY}
+        if self.mapping.compact is not None:
+            found.add(Capability.MODULE_COMPACT)
+        if self.mapping.resume is not None:
+            found.add(Capability.MODULE_RESUME)
+        if self.mapping.ack is not None:
+            found.add(Capability.MODULE_ACK)
+        return frozenset(found)
+
+    def bind(self, database: Database) -> DeclaredModuleSession:
+        return DeclaredModuleSession(database, self.mapping)
+
+
+class DeclaredModuleSession:
     """Calls a published module over HTTP and reads its tables back with SQL."""
 
-    def __init__(self, database: Database, names: ModuleNames = REFERENCE_NAMES) -> None:
-        self.database = database
-        self.names = names
+    def __init__(self, database: Database, mapping: ModuleMapping) -> None:
+        self._database = database
+        self.mapping = mapping
         self._publisher = database.http()
         self._clients: dict[str, tuple[Identity, SpacetimeHttp]] = {}
 
+    @property
+    def database(self) -> Database:
+        return self._database
+
     def _client(self, client: str) -> tuple[Identity, SpacetimeHttp]:
-        """A named client's identity and driver, minting the identity on first use."""
         if client not in self._clients:
-            anonymous = SpacetimeHttp(self.database.url)
+            anonymous = SpacetimeHttp(self._database.url)
             identity = anonymous.create_identity()
             self._clients[client] = (identity, anonymous.with_token(identity.token))
         return self._clients[client]
 
-    def client_http(self, client: str) -> SpacetimeHttp:
-        """The driver for a named client, creating its identity on first use."""
-        return self._client(client)[1]
+    def client_token(self, client: str) -> str:
+        """The named client's token, for a client that should act as that identity."""
+        return self._client(client)[0].token
 
     def client_identity(self, client: str) -> str:
-        """The named client's identity (hex): what M6 keys its checkpoints by, and what
-        the oracle needs as the caller to predict them."""
         return self._client(client)[0].identity
 
-    def _call(self, http: SpacetimeHttp, operation: str, args: list[Any]) -> Reply:
+    def contract_error(self, text: str) -> str:
+        return self.mapping.contract_error(text)
+
+    def _caller(self, caller: str | None) -> SpacetimeHttp:
+        return self._publisher if caller is None else self._client(caller)[1]
+
+    def _call(self, http: SpacetimeHttp, reducer: str, args: list[Any]) -> Reply:
         try:
-            http.call(self.database.name, self.names.reducer(operation), args)
+            http.call(self._database.name, reducer, args)
         except ReducerFailed as exc:
-            return Reply(ReplyStatus.FAIL, self.names.contract_error(exc.message))
+            return Reply(ReplyStatus.FAIL, self.contract_error(exc.message))
         except SpacetimeUnavailable as exc:
             if exc.outcome_unknown:
                 return Reply(ReplyStatus.INFO, str(exc))
             return Reply(ReplyStatus.FAIL, f"unavailable: {exc}")
         return OK
 
-    def apply(self, args: ApplyEventArgs) -> Reply:
-        return self._call(self._publisher, "apply_event", list(args))
+    def apply(self, args: ApplyEventArgs, caller: str | None = None) -> Reply:
+        call = self.mapping.apply
+        return self._call(self._caller(caller), call.name,
+                          render(call.args, module_fields(args, self.mapping)))
 
-    def compact(self, stream_id: str, through_seq: int) -> Reply:
-        return self._call(self._publisher, "compact_stream", [stream_id, through_seq])
+    def compact(self, stream_id: str, through_seq: int, caller: str | None = None) -> Reply:
+        call = _present(self.mapping.compact, "compact")
+        fields = {"topic": _topic(stream_id), "stream_id": stream_id, "through_seq": through_seq}
+        return self._call(self._caller(caller), call.name, render(call.args, fields))
 
     def resume(self, client: str, stream_id: str, after_seq: int, replay_budget: int) -> Reply:
-        return self._call(self.client_http(client), "resume_stream",
-                          [stream_id, after_seq, replay_budget])
+        call = _present(self.mapping.resume, "resume")
+        fields = {"topic": _topic(stream_id), "stream_id": stream_id, "after_seq": after_seq,
+                  "replay_budget": replay_budget, "client_identity": self.client_identity(client)}
+        return self._call(self._client(client)[1], call.name, render(call.args, fields))
 
     def ack(self, client: str, stream_id: str, last_applied_seq: int) -> Reply:
-        return self._call(self.client_http(client), "ack_checkpoint",
-                          [stream_id, last_applied_seq])
-
-    def call_as(self, client: str, operation: str, args: list[object]) -> Reply:
-        """Any operation as a chosen client: how `unauthorized` (M1.1, M4) is exercised."""
-        return self._call(self.client_http(client), operation, list(args))
+        call = _present(self.mapping.ack, "ack")
+        fields = {"topic": _topic(stream_id), "stream_id": stream_id,
+                  "last_applied_seq": last_applied_seq,
+                  "client_identity": self.client_identity(client)}
+        return self._call(self._client(client)[1], call.name, render(call.args, fields))
 
     def snapshot(self) -> Snapshot:
-        """Every contract table read with SQL, renamed to contract names, then G1."""
+        """Every mapped table read with SQL, in contract names and forms, then G1."""
         tables: dict[str, list[dict[str, Any]]] = {}
-        for table in REFERENCE_TABLES:
-            renames = {theirs: ours for ours, theirs in self.names.columns.get(table, {}).items()}
-            query = f"SELECT * FROM {self.names.table(table)}"
-            rows = self._publisher.sql(self.database.name, query)
+        volatile: dict[str, frozenset[str]] = {}
+        for table, mapped in self.mapping.tables.items():
+            renames = {theirs: ours for ours, theirs in mapped.columns.items()}
+            rows = self._publisher.sql(self._database.name, f"SELECT * FROM {mapped.name}")
             tables[table] = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
-        return canonical_snapshot(tables, PRIMARY_KEYS, self.names.volatile)
+            if table == SYNC_EVENT.name:
+                tables[table] = [self._contract_event_row(row) for row in tables[table]]
+            volatile[table] = frozenset(renames.get(c, c)
+                                        for c in self.mapping.volatile.get(table, ()))
+        return canonical_snapshot(tables, PRIMARY_KEYS, volatile)
+
+    def _contract_event_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A stored event with its key and hash back in contract form, when they are exactly
+        what the module's formats make of the row's own fields (anything else stays raw,
+        so a wrongly stored key or hash shows in the diff)."""
+        try:
+            payload = parse_json(row["payload_json"])
+            event = Event(topic_of(row["stream_id"]), int(row["seq"]), row["kind"], payload,
+                          int(row["published_at_ms"]))
+        except Exception:  # a row the contract cannot read: compare it as stored
+            return row
+        contract = event.reducer_args()
+        theirs = module_fields(contract, self.mapping)
+        if row.get("idempotency_key") == theirs["idempotency_key"]:
+            row = {**row, "idempotency_key": contract.idempotency_key}
+        if row.get("payload_hash") == theirs["payload_hash"]:
+            row = {**row, "payload_hash": contract.payload_hash}
+        return row
+
+
+def _topic(stream_id: str) -> str:
+    try:
+        return topic_of(stream_id)
+    except InvalidStreamIdError:
+        return ""
+
+
+def _present(call: ReducerCall | None, operation: str) -> ReducerCall:
+    """A reducer the module declared; runners check capabilities first, so None is a bug."""
+    if call is None:
+        raise RuntimeError(f"the module declares no {operation} reducer; the runner should "
+                           f"have reported this scenario as not applicable")
+    return call

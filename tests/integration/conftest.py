@@ -1,11 +1,20 @@
-"""Fixtures shared by the real-container tier."""
+"""Fixtures shared by the real-container tier: the reference target's pieces, directly.
+
+These tests check the reference stubs and module rule by rule, so they reach the stub
+services and the configured module themselves; the conformance suite (harness/suite) only
+ever sees the configured target.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harness.env.stack import Database
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.config.model import HarnessConfig
+from harness.env.services import ServiceContainer
+from harness.env.stack import Database, Stack
+from harness.targets.spacetime_module import DeclaredModule, DeclaredModuleSession
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -16,6 +25,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def target(database: Database) -> SpacetimeModuleTarget:
+def target(database: Database) -> DeclaredModuleSession:
     """The reference module, freshly published, as a contract target."""
-    return SpacetimeModuleTarget(database)
+    return DeclaredModule().bind(database)
+
+
+@pytest.fixture(scope="session")
+def reference_wasm(module_wasm: Path) -> Path:
+    return module_wasm
+
+
+@pytest.fixture(scope="session")
+def control_signing_key(harness_config: HarnessConfig) -> str:
+    assert harness_config.control is not None and harness_config.control.signing_key
+    return harness_config.control.signing_key
+
+
+@pytest.fixture(scope="session")
+def control_url(stack: Stack, control_signing_key: str) -> str:
+    """Base URL of the stub control service container (sync-token routes, §7)."""
+    return stack.control({"CONTROL_SIGNING_KEY": control_signing_key}).url
+
+
+@pytest.fixture(scope="session")
+def runtime_service(stack: Stack) -> ServiceContainer:
+    """The stub runtime container (journal and publisher, §1, §2, §5)."""
+    return stack.runtime()

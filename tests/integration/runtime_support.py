@@ -19,7 +19,7 @@ from harness.drivers.runtime import PublisherStatus, RuntimeClient, RuntimeEvent
 from harness.env.docker_client import docker_client
 from harness.env.services import ServiceContainer
 from harness.model.project import project
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModuleSession
 from tests.journals import BASE_MS
 
 T = TypeVar("T")
@@ -73,7 +73,7 @@ def journal(runtime: RuntimeClient, topics: Sequence[str]) -> list[Event]:
 
 
 def assert_module_holds_the_journal(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget, topics: Sequence[str], *extra: Event
+    runtime: RuntimeClient, target: DeclaredModuleSession, topics: Sequence[str], *extra: Event
 ) -> None:
     """The module's snapshot equals the oracle's projection of the whole journal (plus
     `extra` events applied to the module directly, before it)."""

@@ -15,11 +15,11 @@ from harness.model.project import project
 from harness.spacetime.http import SpacetimeHttp
 from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import ReplyStatus
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModuleSession
 from tests.journals import BASE_MS, journal_of, mixed_journal
 
 
-def apply_all(target: SpacetimeModuleTarget, journal: list[Event]) -> None:
+def apply_all(target: DeclaredModuleSession, journal: list[Event]) -> None:
     for event in journal:
         reply = target.apply(event.reducer_args())
         assert reply.ok, f"{event.idempotency_key}: {reply.error}"
@@ -31,7 +31,7 @@ def test_init_records_the_publishing_identity(database: Database) -> None:
 
 
 def test_M1_applied_events_read_back_through_sql_equal_the_oracle(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     journal = mixed_journal()
     apply_all(target, journal)
@@ -41,7 +41,7 @@ def test_M1_applied_events_read_back_through_sql_equal_the_oracle(
 
 
 def test_M1_live_subscription_sees_inserts_in_seq_order(
-    database: Database, target: SpacetimeModuleTarget
+    database: Database, target: DeclaredModuleSession
 ) -> None:
     journal = journal_of("run:live:events", ("run.created", {"owner": "o"}),
                          *[("run.step", {"tokens": n}) for n in range(19)])
@@ -61,7 +61,7 @@ def test_M1_live_subscription_sees_inserts_in_seq_order(
 
 
 def test_M1_duplicate_delivery_succeeds_and_changes_nothing(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     journal = mixed_journal()
     apply_all(target, journal)
@@ -72,7 +72,7 @@ def test_M1_duplicate_delivery_succeeds_and_changes_nothing(
 
 
 def test_M1_M2_conflicting_content_is_refused_and_changes_nothing(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     journal = journal_of("run:c:events", ("run.created", {"owner": "a"}),
                          ("run.step", {"tokens": 1}))
@@ -86,7 +86,7 @@ def test_M1_M2_conflicting_content_is_refused_and_changes_nothing(
 
 
 def test_M1_gap_is_a_sequence_conflict_with_the_expected_next_seq(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     journal = journal_of("worker:g:lifecycle", ("worker.online", {"region": "x"}),
                          ("worker.heartbeat", {}), ("worker.heartbeat", {}))
@@ -96,15 +96,15 @@ def test_M1_gap_is_a_sequence_conflict_with_the_expected_next_seq(
     assert [row["seq"] for row in target.snapshot()["sync_event"]] == [1]
 
 
-def test_M1_only_the_publisher_may_apply(target: SpacetimeModuleTarget) -> None:
+def test_M1_only_the_publisher_may_apply(target: DeclaredModuleSession) -> None:
     event = Event("run:auth:events", 1, "run.created", {"owner": "x"}, BASE_MS)
-    reply = target.call_as("intruder", "apply_event", list(event.reducer_args()))
+    reply = target.apply(event.reducer_args(), caller="intruder")
     assert reply.error is not None and reply.error.startswith("unauthorized")
     assert target.snapshot()["sync_event"] == []
 
 
 def test_committed_rows_survive_kill_9_and_restart(
-    stack: Stack, target: SpacetimeModuleTarget
+    stack: Stack, target: DeclaredModuleSession
 ) -> None:
     assert stack.server is not None, "needs a container the harness started"
     journal = mixed_journal()

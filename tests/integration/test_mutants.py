@@ -1,7 +1,8 @@
 """Every mutant is caught by the pr profile (issue: prove the harness catches bugs).
 
 Runs `stdb-harness mutants`, which runs the pr profile against each deliberately broken
-implementation in harness/targets/mutants.py, and asserts all are caught; the reference
+implementation declared in the root pyproject.toml's [tool.stdb-harness.mutants],
+and asserts all are caught; the reference
 passing the same profile is asserted by the suite itself (harness/suite). It takes
 minutes, so it runs in CI (where `CI` is set) or with --run-mutants, and otherwise says
 loudly that it did not run.
@@ -17,19 +18,21 @@ from pathlib import Path
 
 import pytest
 
-from harness.targets.mutants import MUTANTS
+from harness.config.model import HarnessConfig
 
 
 def test_every_mutant_is_caught_by_the_pr_profile(request: pytest.FixtureRequest,
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path,
+                                                   harness_config: HarnessConfig) -> None:
     if not (os.environ.get("CI") or request.config.getoption("--run-mutants")):
         pytest.skip("MUTANT MATRIX NOT RUN: it runs in CI or with --run-mutants")
     result = subprocess.run([sys.executable, "-m", "harness.cli", "mutants",
+                             "--config", str(harness_config.path),
                              "--reports-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=3600, check=False)
     print(result.stdout)
     report = json.loads((tmp_path / "mutants.json").read_text())
     escaped = [row["name"] for row in report["mutants"] if row["status"] != "caught"]
     assert not escaped, f"not caught: {escaped}\n{result.stdout[-3000:]}"
-    assert report["total"] == len(MUTANTS) >= 16
+    assert report["total"] == len(harness_config.mutants) >= 16
     assert result.returncode == 0

@@ -26,7 +26,7 @@ from harness.model.module import ReferenceModel
 from harness.model.outcome import Outcome
 from harness.runner.operations import perform, predict
 from harness.targets.base import Reply, ReplyStatus
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModule
 
 EXAMPLES = 200
 
@@ -80,7 +80,7 @@ def test_M1_M2_M4_M6_R3_module_agrees_with_the_oracle_on_bad_deliveries(
     _, plan = example
     database = stack.publish(reference_wasm)
     try:
-        target = SpacetimeModuleTarget(database)
+        target = DeclaredModule().bind(database)
         model = ReferenceModel(database.owner.identity)
         problems: list[str] = []
         for number, operation in enumerate(plan):

@@ -25,7 +25,6 @@ from harness.checks.token_parity import (
 from harness.checks.verdict import Verdict
 from harness.contract.sync_tokens import CLAIMS, ControlPolicy
 from harness.drivers.control import ControlClient, Exchange
-from harness.env.stack import CONTROL_SIGNING_KEY
 from harness.generators.token_requests import (
     API_CASES,
     MATRIX,
@@ -36,9 +35,9 @@ from harness.generators.token_requests import (
     token_bodies,
 )
 from harness.runner.token_routes import observe, observe_all
-from harness.targets.control import ControlTarget, reference_target
+from harness.targets.control import ControlTarget
+from stub.adapters import reference_control_target
 
-KEY = CONTROL_SIGNING_KEY.encode("utf-8")
 OFF, ENFORCED, RETIRED = (
     ControlPolicy(), ControlPolicy(compat_enforced=True), ControlPolicy(alias_retired=True),
 )  # fmt: skip
@@ -48,9 +47,9 @@ ALIASES = ("/api/spacetime/token", "/api/v1/spacetime/token")
 
 
 @pytest.fixture(scope="module")
-def control(control_url: str) -> Iterator[ControlTarget]:
+def control(control_url: str, control_signing_key: str) -> Iterator[ControlTarget]:
     """The reference control container as a target; left reset, under its startup policy."""
-    target = reference_target(control_url, KEY)
+    target = reference_control_target(control_url, control_signing_key.encode("utf-8"))
     yield target
     target.admin.reset()
     target.client.close()
@@ -148,11 +147,12 @@ def test_T3_every_refusal_has_its_status_and_code(control: ControlTarget) -> Non
 def test_T4_tokens_verify_with_the_signing_key_and_describe_the_response(
     control: ControlTarget,
 ) -> None:
+    assert control.signing_key is not None
     bearer = member_bearer(control.client)
     body = {"scopes": ["runtime.run_summaries"], "topics": ["org:1:runs"], "ttl_seconds": 120}
     data: dict[str, Any] = control.client.mint("/api/sync/token", bearer, body).body["data"]
     claims = jwt.decode(
-        data["token"], KEY, algorithms=["HS256"], audience=data["audience"],
+        data["token"], control.signing_key, algorithms=["HS256"], audience=data["audience"],
         issuer=data["issuer"], options={"require": ["iat", "nbf", "exp", "jti", "sub"]},
     )  # fmt: skip
     assert set(claims) == set(CLAIMS)
@@ -195,7 +195,7 @@ def test_T5_parity_holds_for_generated_bodies(
     control: ControlTarget, body: dict[str, Any]
 ) -> None:
     case = generated_case(body)
-    found = check_token_parity([observe(control, case)], OFF, signing_key=KEY)
+    found = check_token_parity([observe(control, case)], OFF, signing_key=control.signing_key)
     assert found.ok, f"{body}\n{found.explain()}"
 
 

@@ -24,28 +24,28 @@ from harness.generators.operations import rehashed
 from harness.spacetime.http import SpacetimeHttp
 from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import Reply
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModule, DeclaredModuleSession
 from tests.journals import BASE_MS, journal_of, mixed_journal
 
 RUN = "run:r1:events"
 RUN_STREAM = "runtime.run.r1.events"
 
 
-def apply_all(target: SpacetimeModuleTarget, events: Iterable[Event]) -> None:
+def apply_all(target: DeclaredModuleSession, events: Iterable[Event]) -> None:
     for event in events:
         reply = target.apply(event.reducer_args())
         assert reply.ok, f"{event.idempotency_key}: {reply.error}"
 
 
-def table(target: SpacetimeModuleTarget, name: str) -> list[dict[str, Any]]:
+def table(target: DeclaredModuleSession, name: str) -> list[dict[str, Any]]:
     return target.snapshot()[name]
 
 
-def seqs(target: SpacetimeModuleTarget, stream_id: str) -> list[int]:
+def seqs(target: DeclaredModuleSession, stream_id: str) -> list[int]:
     return [row["seq"] for row in table(target, "sync_event") if row["stream_id"] == stream_id]
 
 
-def head(target: SpacetimeModuleTarget, stream_id: str) -> dict[str, Any]:
+def head(target: DeclaredModuleSession, stream_id: str) -> dict[str, Any]:
     return next(row for row in table(target, "stream_head") if row["stream_id"] == stream_id)
 
 
@@ -74,7 +74,7 @@ def canonical(value: object) -> str:
 # --- E: authority events, as the module enforces them ------------------------------------
 
 
-def test_E4_module_hashes_only_the_canonical_json(target: SpacetimeModuleTarget) -> None:
+def test_E4_module_hashes_only_the_canonical_json(target: DeclaredModuleSession) -> None:
     """E4/E5: the hash covers the canonical JSON (sorted keys, no spaces, UTF-8, integers
     as integers); a hash of any other spelling of the same document is refused."""
     payload = {"owner": "zoë", "b": [1, -2], "a": {"y": None, "x": True}}
@@ -102,7 +102,7 @@ def test_E4_module_hashes_only_the_canonical_json(target: SpacetimeModuleTarget)
     assert table(target, "run_summary")[0]["owner"] == "zoë"
 
 
-def test_E5_payload_hash_covers_every_field_of_the_event(target: SpacetimeModuleTarget) -> None:
+def test_E5_payload_hash_covers_every_field_of_the_event(target: DeclaredModuleSession) -> None:
     """E5: `sha256:` + lowercase hex over {topic, seq, kind, payload, published_at}, with
     published_at as RFC 3339 `Z` text with milliseconds; any other hash is refused."""
     event = Event(RUN, 1, "run.created", {"owner": "alice"}, 1_700_000_000_123)
@@ -136,7 +136,7 @@ def test_E5_payload_hash_covers_every_field_of_the_event(target: SpacetimeModule
 
 
 def test_E6_identity_is_topic_and_seq_and_other_content_is_a_conflict(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """E6: the key is `topic:<topic>:seq:<seq>`; the same (topic, seq) with other kind,
     payload or published_at is `idempotency_conflict`, never a duplicate."""
@@ -185,7 +185,7 @@ def _first_event(topic: str) -> Event:
 
 
 def test_S1_each_row_of_the_mapping_is_the_stream_id_the_module_accepts(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """S1: the stream ids of the contract's table, written out; each is accepted with its
     topic's key and hash, and the run and worker rows project under their verbatim id."""
@@ -201,7 +201,7 @@ def test_S1_each_row_of_the_mapping_is_the_stream_id_the_module_accepts(
 
 
 def test_S2_distinct_topics_never_share_a_stream_and_other_spellings_are_refused(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """S2: topics that a careless escaping would merge get distinct streams; a stream id
     that is not exactly stream_of(its topic) names no topic (`invalid_event stream_id`)."""
@@ -227,7 +227,7 @@ def test_S2_distinct_topics_never_share_a_stream_and_other_spellings_are_refused
 
 
 def test_S3_stream_seq_names_the_topic_event_with_that_seq(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """S3: (stream_id, seq) and (topic, seq) name the same event: the row at stream seq n
     is the topic's event n, and a key for another seq is refused."""
@@ -247,7 +247,7 @@ def test_S3_stream_seq_names_the_topic_event_with_that_seq(
 
 
 def test_M1_step1_unauthorized_comes_before_every_other_check(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M1.1: a caller other than the publisher is `unauthorized`, whatever else is wrong."""
     apply_all(target, [created()])
@@ -261,7 +261,7 @@ def test_M1_step1_unauthorized_comes_before_every_other_check(
         Event(RUN, 2, "run.step", {"tokens": 1}, BASE_MS).reducer_args(),
     ]
     for args in attempts:
-        reply = target.call_as("intruder", "apply_event", list(args))
+        reply = target.apply(args, caller="intruder")
         assert reply.error == "unauthorized", args
     assert seqs(target, RUN_STREAM) == [1]
 
@@ -291,7 +291,7 @@ M1_STEP2_CASES: list[tuple[str, ApplyEventArgs, str]] = [
 @pytest.mark.parametrize(("case", "args", "field"), M1_STEP2_CASES,
                          ids=[case for case, _, _ in M1_STEP2_CASES])
 def test_M1_step2_invalid_event_names_the_field(
-    target: SpacetimeModuleTarget, case: str, args: ApplyEventArgs, field: str
+    target: DeclaredModuleSession, case: str, args: ApplyEventArgs, field: str
 ) -> None:
     """M1.2: fields non-empty, seq >= 1, key per E6, hash per E5, payload an object, kind
     known for the stream, else `invalid_event <field>`; nothing is stored."""
@@ -300,7 +300,7 @@ def test_M1_step2_invalid_event_names_the_field(
     assert target.apply(_VALID).ok
 
 
-def test_M1_step2_checks_fields_in_the_contract_order(target: SpacetimeModuleTarget) -> None:
+def test_M1_step2_checks_fields_in_the_contract_order(target: DeclaredModuleSession) -> None:
     """M1.2, the order: with two broken fields, the first one in M1's list is named."""
     pairs = [
         (_VALID._replace(stream_id="", kind=""), "stream_id"),
@@ -319,7 +319,7 @@ def test_M1_step2_checks_fields_in_the_contract_order(target: SpacetimeModuleTar
 
 
 def test_M1_step3_stored_key_is_a_duplicate_or_a_conflict_before_any_seq_check(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M1.3: a stored key with the same hash succeeds and changes nothing; with another
     hash it is `idempotency_conflict`; both are decided before the seq (steps 4-5), and
@@ -336,7 +336,7 @@ def test_M1_step3_stored_key_is_a_duplicate_or_a_conflict_before_any_seq_check(
 
 
 def test_M1_step4_an_event_below_oldest_seq_succeeds_without_change(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M1.4: seq < oldest_seq (applied, then compacted away) succeeds with no change, even
     with other content, since its key is no longer stored."""
@@ -351,7 +351,7 @@ def test_M1_step4_an_event_below_oldest_seq_succeeds_without_change(
 
 
 def test_M1_step5_a_seq_other_than_head_plus_one_is_a_sequence_conflict(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M1.5: `sequence_conflict expected_next_seq=<head+1> actual_seq=<seq>`."""
     journal = run_steps(8)
@@ -368,7 +368,7 @@ def test_M1_step5_a_seq_other_than_head_plus_one_is_a_sequence_conflict(
 
 
 def test_M1_step6_event_head_and_projection_change_in_one_transaction(
-    database: Database, target: SpacetimeModuleTarget
+    database: Database, target: DeclaredModuleSession
 ) -> None:
     """M1.6: the event row, the head and the projection are written by one transaction:
     a subscriber sees all three in one update."""
@@ -390,7 +390,7 @@ def test_M1_step6_event_head_and_projection_change_in_one_transaction(
 
 
 def test_M2_a_failed_call_changes_nothing(
-    database: Database, target: SpacetimeModuleTarget
+    database: Database, target: DeclaredModuleSession
 ) -> None:
     """M2: whatever the failure (unauthorized, invalid, conflict, gap, bad compaction, bad
     checkpoint), the tables are as before and no subscriber sees a transaction."""
@@ -399,13 +399,12 @@ def test_M2_a_failed_call_changes_nothing(
     assert target.ack("alice", RUN_STREAM, 2).ok
     before = snapshot_json(target.snapshot())
     failing: list[Callable[[], Reply]] = [
-        lambda: target.call_as("intruder", "apply_event",
-                               list(run_steps(4)[3].reducer_args())),
+        lambda: target.apply(run_steps(4)[3].reducer_args(), caller="intruder"),
         lambda: target.apply(journal[0].reducer_args()._replace(payload_hash="sha256:0")),
         lambda: target.apply(created(owner="mallory").reducer_args()),
         lambda: target.apply(run_steps(6)[5].reducer_args()),
         lambda: target.compact(RUN_STREAM, 4),
-        lambda: target.call_as("intruder", "compact_stream", [RUN_STREAM, 2]),
+        lambda: target.compact(RUN_STREAM, 2, caller="intruder"),
         lambda: target.ack("alice", RUN_STREAM, 1),
         lambda: target.ack("alice", RUN_STREAM, 9),
     ]
@@ -424,7 +423,7 @@ def test_M2_a_failed_call_changes_nothing(
 
 
 def test_M3_no_duplicate_seq_and_no_gap_after_messy_delivery(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M3: after duplicates, conflicts, events sent two ahead of their turn and a
     compaction, each stream holds each seq at most once, exactly oldest_seq..head_seq.
@@ -454,7 +453,7 @@ def test_M3_no_duplicate_seq_and_no_gap_after_messy_delivery(
 
 
 def test_M4_compaction_deletes_tail_and_keeps_projections(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M4: compact_stream deletes the stream's rows with seq <= through_seq and sets
     oldest_seq = through_seq + 1; head, projections and other streams do not change."""
@@ -475,11 +474,11 @@ def test_M4_compaction_deletes_tail_and_keeps_projections(
     assert seqs(target, RUN_STREAM) == [7]
 
 
-def test_M4_compaction_refusals_and_no_ops(target: SpacetimeModuleTarget) -> None:
+def test_M4_compaction_refusals_and_no_ops(target: DeclaredModuleSession) -> None:
     """M4: publisher only (`unauthorized`); through_seq > head is `invalid_event
     through_seq`; through_seq below oldest_seq has nothing to delete and succeeds."""
     apply_all(target, run_steps(5))
-    assert target.call_as("intruder", "compact_stream", [RUN_STREAM, 2]).error == (
+    assert target.compact(RUN_STREAM, 2, caller="intruder").error == (
         "unauthorized")
     assert target.compact(RUN_STREAM, 6).error == "invalid_event through_seq"
     assert target.compact("runtime.run.empty.events", 1).error == "invalid_event through_seq"
@@ -493,7 +492,7 @@ def test_M4_compaction_refusals_and_no_ops(target: SpacetimeModuleTarget) -> Non
 
 
 def test_M5_projections_depend_only_on_the_events(
-    stack: Stack, reference_wasm: Path, target: SpacetimeModuleTarget
+    stack: Stack, reference_wasm: Path, target: DeclaredModuleSession
 ) -> None:
     """M5: another database, another publisher, another interleaving, another transport
     (WebSocket instead of HTTP), a later wall clock: the same tables."""
@@ -509,12 +508,12 @@ def test_M5_projections_depend_only_on_the_events(
         for event in by_topic:
             socket.call_reducer("apply_event", list(event.reducer_args()),
                                 timeout=10).raise_for_status()
-    assert snapshot_json(SpacetimeModuleTarget(other).snapshot()) == snapshot_json(
+    assert snapshot_json(DeclaredModule().bind(other).snapshot()) == snapshot_json(
         target.snapshot())
 
 
 def test_M6_checkpoints_are_per_caller_forward_only_and_never_past_head(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """M6: keyed by the caller's identity; regression is `checkpoint_regression`, past the
     head `checkpoint_ahead_of_head`; acknowledging the same seq again succeeds."""
@@ -546,7 +545,7 @@ RUN_DEFAULTS = {"owner": "", "status": "created", "steps": 0, "tokens_total": 0,
                 "outcome": "", "ignored_events": 0}
 
 
-def test_P1_run_events_fold_into_run_summary(target: SpacetimeModuleTarget) -> None:
+def test_P1_run_events_fold_into_run_summary(target: DeclaredModuleSession) -> None:
     """P1: the folds of run.created/step/completed/cancelled, the new-row defaults, and
     only ignored_events (and last_seq) moving once a run is completed or cancelled."""
     completed = journal_of(
@@ -577,7 +576,7 @@ def test_P1_run_events_fold_into_run_summary(target: SpacetimeModuleTarget) -> N
     ]
 
 
-def test_P2_worker_events_fold_into_worker_status(target: SpacetimeModuleTarget) -> None:
+def test_P2_worker_events_fold_into_worker_status(target: DeclaredModuleSession) -> None:
     """P2: a new row starts offline; online from offline opens a session; heartbeats count
     only while online, else they are ignored; offline sets offline."""
     apply_all(target, journal_of(
@@ -604,7 +603,7 @@ def test_P2_worker_events_fold_into_worker_status(target: SpacetimeModuleTarget)
 
 
 def test_P3_other_streams_take_notes_only_and_project_nothing(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """P3: fleet, codex and fallback streams accept `note {text}` only; no projection row."""
     others = ["fleet:user:u:workers", "fleet:guest:g:workers", "runtime.codex_worker_events",
@@ -643,7 +642,7 @@ P4_BAD_PAYLOADS: list[tuple[str, str, dict[str, Any]]] = [
 
 
 def test_P4_missing_or_mistyped_payload_fields_are_invalid(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """P4: a required field missing or of the wrong type is `invalid_event payload`;
     fields beyond the required ones are allowed."""

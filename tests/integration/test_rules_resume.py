@@ -15,7 +15,7 @@ from harness.contract.events import Event
 from harness.contract.snapshot import snapshot_json
 from harness.contract.streams import projection_key, stream_family
 from harness.env.stack import Database
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModuleSession
 from stub.client import Delivered, Resumed, ResumingClient, SnapshotLoaded, StreamView
 from tests.journals import journal_of
 
@@ -31,7 +31,7 @@ def run_journal(count: int, topic: str = RUN) -> list[Event]:
                       *[("run.step", {"tokens": n}) for n in range(1, count)])
 
 
-def apply_all(target: SpacetimeModuleTarget, events: list[Event]) -> None:
+def apply_all(target: DeclaredModuleSession, events: list[Event]) -> None:
     for event in events:
         reply = target.apply(event.reducer_args())
         assert reply.ok, f"{event.idempotency_key}: {reply.error}"
@@ -45,12 +45,12 @@ def stale(codes: str, stream_id: str, *, after: int, oldest_cursor: int, head: i
             f" replay_budget={budget}")
 
 
-def module_head(target: SpacetimeModuleTarget, stream_id: str) -> int:
+def module_head(target: DeclaredModuleSession, stream_id: str) -> int:
     rows = [row for row in target.snapshot()["stream_head"] if row["stream_id"] == stream_id]
     return int(rows[0]["head_seq"]) if rows else 0
 
 
-def module_view(target: SpacetimeModuleTarget, stream_id: str, base_seq: int) -> StreamView:
+def module_view(target: DeclaredModuleSession, stream_id: str, base_seq: int) -> StreamView:
     """The module's tables as a view based at `base_seq`: the stream's projection rows
     (as of now, so comparable while `base_seq` is the head) and its events after it."""
     snapshot = target.snapshot()
@@ -67,10 +67,9 @@ def module_view(target: SpacetimeModuleTarget, stream_id: str, base_seq: int) ->
 
 
 @pytest.fixture
-def client(database: Database, target: SpacetimeModuleTarget) -> Iterator[ResumingClient]:
+def client(database: Database, target: DeclaredModuleSession) -> Iterator[ResumingClient]:
     """The reference client, as a client identity of its own."""
-    token = target.client_http("reader").token
-    assert token is not None
+    token = target.client_token("reader")
     with ResumingClient(database.url, database.name, token, timeout=10) as resuming:
         yield resuming
 
@@ -79,7 +78,7 @@ def client(database: Database, target: SpacetimeModuleTarget) -> Iterator[Resumi
 
 
 def test_R1_module_resume_stream_is_open_to_any_client_and_changes_nothing(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """R1: any client may call resume_stream; it answers and writes nothing. A stream id
     that names no topic is `invalid_event stream_id`."""
@@ -94,7 +93,7 @@ def test_R1_module_resume_stream_is_open_to_any_client_and_changes_nothing(
 
 
 def test_R1_client_resumes_then_subscribes_to_its_stream_only(
-    target: SpacetimeModuleTarget, client: ResumingClient
+    target: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R1: the client calls resume_stream first, then subscribes to the stream's events
     after its cursor, with the quote in the stream id escaped; no other stream leaks in."""
@@ -111,7 +110,7 @@ def test_R1_client_resumes_then_subscribes_to_its_stream_only(
 
 
 def test_R2_client_sees_exactly_the_gap_once_in_order_then_live_events(
-    target: SpacetimeModuleTarget, client: ResumingClient
+    target: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R2: every event in (c, head] once, in seq order, then live events; nothing at or
     below the cursor, nothing twice even when the publisher redelivers."""
@@ -127,7 +126,7 @@ def test_R2_client_sees_exactly_the_gap_once_in_order_then_live_events(
 
 
 def test_R2_reconnecting_from_its_own_cursor_delivers_only_what_is_new(
-    target: SpacetimeModuleTarget, client: ResumingClient
+    target: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R2 across reconnects: a client that resumes from the cursor it reached sees each
     event once over all its connections."""
@@ -150,7 +149,7 @@ def test_R2_reconnecting_from_its_own_cursor_delivers_only_what_is_new(
 
 
 @pytest.fixture
-def compacted(target: SpacetimeModuleTarget) -> SpacetimeModuleTarget:
+def compacted(target: DeclaredModuleSession) -> DeclaredModuleSession:
     """RUN with head 10 and oldest_seq 4: oldest_available_cursor = 3."""
     apply_all(target, run_journal(10))
     assert target.compact(RUN_STREAM, 3).ok
@@ -167,7 +166,7 @@ R3_SINGLE_CODES = [
 
 @pytest.mark.parametrize(("after", "budget", "code"), R3_SINGLE_CODES)
 def test_R3_each_code_alone_with_the_exact_text(
-    compacted: SpacetimeModuleTarget, after: int, budget: int, code: str
+    compacted: DeclaredModuleSession, after: int, budget: int, code: str
 ) -> None:
     """R3: retention_floor_breach if c < oldest-1, replay_budget_exceeded if head-c > b,
     cursor_ahead_of_head if c > head; the exact text with every field."""
@@ -175,7 +174,7 @@ def test_R3_each_code_alone_with_the_exact_text(
         code, RUN_STREAM, after=after, oldest_cursor=3, head=10, budget=budget)
 
 
-def test_R3_codes_combine_in_the_contract_order(compacted: SpacetimeModuleTarget) -> None:
+def test_R3_codes_combine_in_the_contract_order(compacted: DeclaredModuleSession) -> None:
     """R3: codes comma-joined in the order retention, budget, ahead."""
     both = "retention_floor_breach,replay_budget_exceeded"
     for after, budget in ((2, 7), (0, 0), (0, 9)):
@@ -183,13 +182,13 @@ def test_R3_codes_combine_in_the_contract_order(compacted: SpacetimeModuleTarget
             both, RUN_STREAM, after=after, oldest_cursor=3, head=10, budget=budget)
 
 
-def test_R3_boundary_cursors_resume(compacted: SpacetimeModuleTarget) -> None:
+def test_R3_boundary_cursors_resume(compacted: DeclaredModuleSession) -> None:
     """R3: c = oldest-1, head-c = b and c = head are all allowed."""
     for after, budget in ((3, 7), (5, 5), (10, 0), (9, 1)):
         assert compacted.resume("alice", RUN_STREAM, after, budget).ok, (after, budget)
 
 
-def test_R3_empty_stream_resumes_at_zero_only(target: SpacetimeModuleTarget) -> None:
+def test_R3_empty_stream_resumes_at_zero_only(target: DeclaredModuleSession) -> None:
     """R3: on a stream with no events c = 0 resumes and c > 0 is cursor_ahead_of_head."""
     empty = "runtime.topic.never%2Eused"
     assert target.resume("alice", empty, 0, 0).ok
@@ -198,7 +197,7 @@ def test_R3_empty_stream_resumes_at_zero_only(target: SpacetimeModuleTarget) -> 
 
 
 def test_R3_fully_compacted_stream_resumes_at_its_head_only(
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     """R3 with nothing stored: oldest-1 = head, so only c = head resumes."""
     apply_all(target, run_journal(5))
@@ -209,7 +208,7 @@ def test_R3_fully_compacted_stream_resumes_at_its_head_only(
 
 
 def test_R3_client_reports_the_exact_stale_text(
-    compacted: SpacetimeModuleTarget, client: ResumingClient
+    compacted: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R3 as the client sees it: its resume outcome is the module's exact text."""
     answer = client.resume(RUN_STREAM, 2, 7)
@@ -222,7 +221,7 @@ def test_R3_client_reports_the_exact_stale_text(
 
 
 def test_R4_recovery_by_snapshot_leaves_the_view_equal_to_the_module(
-    compacted: SpacetimeModuleTarget, client: ResumingClient
+    compacted: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R4: on stale_cursor the client drops its view, loads the projection and head,
     resumes from that head (never from the refused cursor) and its view equals the
@@ -248,7 +247,7 @@ def test_R4_recovery_by_snapshot_leaves_the_view_equal_to_the_module(
     (NOTES, 1, 0),      # replay_budget_exceeded, no projection (P3)
 ])
 def test_R4_recovers_from_every_stale_code_on_every_family(
-    target: SpacetimeModuleTarget, client: ResumingClient, topic: str, cursor: int, budget: int
+    target: DeclaredModuleSession, client: ResumingClient, topic: str, cursor: int, budget: int
 ) -> None:
     """R4 for budget and ahead-of-head refusals, on worker and note streams: the view
     after recovery is the module's (for notes: the head and no projection rows)."""
@@ -267,7 +266,7 @@ def test_R4_recovers_from_every_stale_code_on_every_family(
 
 
 def test_R4_recovery_on_an_empty_stream_then_live_events(
-    target: SpacetimeModuleTarget, client: ResumingClient
+    target: DeclaredModuleSession, client: ResumingClient
 ) -> None:
     """R4 on a stream with no events: a cursor ahead of the empty head recovers to head 0,
     and the events that follow are delivered from seq 1."""

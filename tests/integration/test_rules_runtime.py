@@ -26,7 +26,7 @@ from harness.env.services import ServiceContainer
 from harness.env.stack import Database, Stack
 from harness.model.project import project
 from harness.spacetime.http import SpacetimeHttp
-from harness.targets.spacetime_module import SpacetimeModuleTarget
+from harness.targets.spacetime_module import DeclaredModuleSession
 from tests.integration.runtime_support import (
     Appender,
     assert_module_holds_the_journal,
@@ -100,7 +100,7 @@ def test_E1_bad_topic_is_refused_and_never_journaled(runtime: RuntimeClient, top
 
 
 def test_E2_seqs_start_at_1_per_topic_and_follow_head_plus_1(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     events = workload("e2", per_topic=4)
     journaled = feed(runtime, events)
@@ -115,7 +115,7 @@ def test_E2_seqs_start_at_1_per_topic_and_follow_head_plus_1(
 
 
 def test_E3_journal_is_byte_identical_after_kill_9_and_restart_and_replays_send_it(
-    runtime: RuntimeClient, runtime_service: ServiceContainer, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, runtime_service: ServiceContainer, target: DeclaredModuleSession
 ) -> None:
     """Times are the runtime's own clock's (no published_at sent), the events journaled
     while delivery is paused, so the module receives them only after the restart: what it
@@ -147,7 +147,7 @@ def test_E3_journal_is_byte_identical_after_kill_9_and_restart_and_replays_send_
 
 
 def test_E4_E5_journaled_payloads_and_hashes_are_the_canonical_ones(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     # Written by hand, not by harness.contract, as a fixed point for the recomputation below.
     anchor = runtime.append(
@@ -183,7 +183,7 @@ def test_E4_E5_journaled_payloads_and_hashes_are_the_canonical_ones(
 
 
 def test_E6_identity_is_topic_and_seq_so_equal_content_is_two_events(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     topic = "fleet:user:a:b:workers"
     first, second = (runtime.append(topic, "note", {"text": "same"}, BASE_MS) for _ in range(2))
@@ -211,7 +211,7 @@ S1_FIRST_EVENTS = {"run": ("run.created", {"owner": "o"}), "worker": ("worker.he
 
 
 def test_S1_the_publisher_uses_the_contract_stream_ids(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     for topic, stream_id in S1_STREAMS.items():
         family = stream_id.split(".")[1]
@@ -229,7 +229,7 @@ def test_S1_the_publisher_uses_the_contract_stream_ids(
 
 
 def test_B1_with_every_delivery_duplicated_the_module_equals_the_oracle(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     events = mixed_journal()
     runtime.faults(pause=True)
@@ -242,7 +242,7 @@ def test_B1_with_every_delivery_duplicated_the_module_equals_the_oracle(
 
 
 def test_B2_with_late_resends_of_n_minus_1_per_stream_order_holds(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     """A stale resend of n-1 after n is a duplicate to the module; but a publisher that
     sent n+1 before n was acknowledged would meet a sequence_conflict, dead-letter it, and
@@ -259,7 +259,7 @@ def test_B2_with_late_resends_of_n_minus_1_per_stream_order_holds(
 
 def test_B3_unauthorized_is_dead_lettered_with_its_reason_and_the_stream_paused(
     runtime: RuntimeClient, server: ServiceContainer, database: Database,
-    target: SpacetimeModuleTarget,
+    target: DeclaredModuleSession,
 ) -> None:
     stranger = SpacetimeHttp(database.url).create_identity()
     runtime.set_target(server.internal_url, database.name, stranger.token)
@@ -277,7 +277,7 @@ def test_B3_unauthorized_is_dead_lettered_with_its_reason_and_the_stream_paused(
 
 
 def test_B3_conflicting_event_is_dead_lettered_and_stays_so_after_a_resume(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     """The module already holds another event with the identity (topic, 1): a conflict
     (E6), never a duplicate. Resuming retries it once and holds the stream again: the
@@ -298,7 +298,7 @@ def test_B3_conflicting_event_is_dead_lettered_and_stays_so_after_a_resume(
 
 
 def test_B3_transient_failure_spacetimedb_killed_is_retried_and_delivered_after_restart(
-    runtime: RuntimeClient, server: ServiceContainer, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, server: ServiceContainer, target: DeclaredModuleSession
 ) -> None:
     """The outage lasts for `RETRIES` failed tries of one stream, a few seconds of the
     runtime's backoff, so a publisher that gives up after a handful of tries (dropping
@@ -323,7 +323,7 @@ def test_B3_transient_failure_spacetimedb_killed_is_retried_and_delivered_after_
 
 
 def test_B4_dead_lettered_and_paused_streams_do_not_hold_up_another(
-    runtime: RuntimeClient, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, target: DeclaredModuleSession
 ) -> None:
     refused, paused, flowing = "run:b4x:events", "worker:b4p:lifecycle", "fleet:user:b4:workers"
     intruder = Event(refused, 1, "run.created", {"owner": "mallory"}, BASE_MS)
@@ -353,7 +353,7 @@ def test_B4_dead_lettered_and_paused_streams_do_not_hold_up_another(
 @pytest.mark.parametrize("after_commit", [True, False], ids=["after-commit", "before-send"])
 def test_B5_injected_crash_then_restart_reaches_the_journals_projection(
     runtime: RuntimeClient, runtime_service: ServiceContainer,
-    target: SpacetimeModuleTarget, after_commit: bool,
+    target: DeclaredModuleSession, after_commit: bool,
 ) -> None:
     """After commit: the module committed the event and the runtime died before recording
     it, so it is sent again after the restart (a harmless duplicate, B1). Before send: the
@@ -378,7 +378,7 @@ def test_B5_injected_crash_then_restart_reaches_the_journals_projection(
 
 
 def test_B5_kill_9_of_the_runtime_mid_stream_loses_no_journaled_event(
-    runtime: RuntimeClient, runtime_service: ServiceContainer, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, runtime_service: ServiceContainer, target: DeclaredModuleSession
 ) -> None:
     """A backlog is being delivered and another connection keeps appending when the
     container is killed: every append that was answered must be in the journal after the
@@ -407,7 +407,7 @@ def test_B5_kill_9_of_the_runtime_mid_stream_loses_no_journaled_event(
 
 
 def test_B5_B6_kill_9_of_spacetimedb_mid_stream_loses_no_journaled_event(
-    runtime: RuntimeClient, server: ServiceContainer, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, server: ServiceContainer, target: DeclaredModuleSession
 ) -> None:
     """The journal grows before, during and after the outage, and the publisher is
     retrying when the server comes back. The kill comes after `FSYNC_QUIET_S` of quiet:
@@ -433,7 +433,7 @@ def test_B5_B6_kill_9_of_spacetimedb_mid_stream_loses_no_journaled_event(
 
 
 def test_B6_appends_succeed_while_spacetimedb_is_down_and_are_delivered_after(
-    runtime: RuntimeClient, server: ServiceContainer, target: SpacetimeModuleTarget
+    runtime: RuntimeClient, server: ServiceContainer, target: DeclaredModuleSession
 ) -> None:
     events = workload("b6", per_topic=5)
     with spacetimedb_down(server):

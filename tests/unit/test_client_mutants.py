@@ -11,22 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from harness.config.load import load_config
 from harness.contract.error_texts import StaleCode, stale_cursor
-from harness.history import History
-from harness.runner import resume as resume_runner
 from harness.spacetime.errors import ReducerFailed, WaitTimedOut
-from harness.targets.mutants import MUTANTS, mutant
+from stub import adapters
 from stub.client import client as client_module
 from stub.client.client import ResumeFailedError, ResumingClient
 from stub.client.mutants import CLIENT_MUTANTS
 from stub.client.steps import Delivered, Resumed, SnapshotLoaded
 
 STREAM = "runtime.run.r1.events"
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -107,26 +109,22 @@ def resumed(module: FakeModule, cursor: int, budget: int,
     return client
 
 
-def test_client_layer_of_the_catalogue_is_the_client_s_own_list() -> None:
-    layer = [m for m in MUTANTS if m.layer == "client"]
+def test_client_mutants_declared_in_the_config_are_the_client_s_own_list() -> None:
+    config = load_config(None, REPO)
+    layer = [m for m in config.mutants.values() if m.layer == "client"]
     assert {m.name for m in layer} == CLIENT_MUTANTS
     for entry in layer:
-        assert entry.client_mutant == entry.name
-        assert entry.module_feature is None and entry.control_mutant is None
+        assert entry.overrides == {"client.options": {"mutant": entry.name}}
         assert entry.rules and all(rule.startswith("R") for rule in entry.rules)
-    assert all(m.client_mutant is None for m in MUTANTS if m.layer != "client")
 
 
-def test_the_pool_builds_every_client_as_the_selected_mutant(
+def test_the_reference_client_side_builds_every_client_as_its_mutant(
         monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[str | None] = []
 
     class Recorder:
         def __init__(self, *args: object, mutant: str | None = None) -> None:
             built.append(mutant)
-
-        def resume(self, stream_id: str, cursor: int, budget: int) -> Resumed:
-            return Resumed(cursor, budget, None)
 
     class Identity:
         def __init__(self, url: str) -> None:
@@ -135,16 +133,15 @@ def test_the_pool_builds_every_client_as_the_selected_mutant(
         def create_identity(self) -> Identity:
             return self
 
-    class Target:
+    class Module:
         class database:  # noqa: N801 - stands in for the attribute of the same name
             url, name = "http://fake", "db"
 
-    monkeypatch.setattr(resume_runner, "ResumingClient", Recorder)
-    monkeypatch.setattr(resume_runner, "SpacetimeHttp", Identity)
-    pool = resume_runner.ClientPool(Target(), mutant("gap-edge-off-by-one").client_mutant)  # type: ignore[arg-type]
-    for number, client in enumerate(("alice", "bob", "alice")):
-        pool.resume(History(), number, {"op": "resume", "client": client, "topic": "run:r1:events",
-                                        "cursor": 0, "budget": 9})
+    monkeypatch.setattr(adapters, "ResumingClient", Recorder)
+    monkeypatch.setattr(adapters, "SpacetimeHttp", Identity)
+    side = adapters.reference_client(mutant="gap-edge-off-by-one")
+    for client in ("alice", "bob"):
+        side.connect(Module(), client)  # type: ignore[arg-type]
     assert built == ["gap-edge-off-by-one", "gap-edge-off-by-one"]
 
 

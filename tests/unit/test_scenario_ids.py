@@ -6,12 +6,15 @@ import pytest
 from hypothesis import given, settings
 
 from harness.generators.module_scenarios import idempotence_scenarios, rebuild_scenarios
+from harness.generators.options import Generation
 from harness.scenario.ids import BadScenarioId, decode, encode
 from harness.scenario.model import Scenario
 
+CRASHES = Generation(crashes=True)
+
 
 @settings(max_examples=100, deadline=None, derandomize=True)
-@given(scenario=idempotence_scenarios(crashes=True) | rebuild_scenarios(crashes=True))
+@given(scenario=idempotence_scenarios(CRASHES) | rebuild_scenarios(CRASHES))
 def test_an_id_decodes_to_exactly_its_scenario(scenario: Scenario) -> None:
     decoded = decode(encode(scenario))
     assert decoded.to_json(with_identity=False) == scenario.to_json(with_identity=False)

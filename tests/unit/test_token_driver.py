@@ -17,7 +17,8 @@ from harness.env.services import free_port
 from harness.errors import HarnessError
 from harness.generators.token_requests import Principal, TokenCase
 from harness.runner.token_routes import observe, prepare
-from harness.targets.control import ControlTarget, TokenRoutes, reference_target
+from harness.targets.control import ControlTarget, TokenRoutes
+from stub.adapters import reference_control_target as reference_target
 from tests.unit.test_control_support import KEY, Service, started
 
 CANONICAL = "/api/sync/token"

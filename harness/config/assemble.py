@@ -1,0 +1,170 @@
+"""Turn a configuration into the `Target` the runners judge, in a running environment.
+
+The only place where configuration meets the environment: the module's wasm is built (or
+taken) here, a control service is reached, started as the harness's stub or from the
+user's command, and each side's adapter is loaded. The reference stubs come through here
+too, from the root pyproject.toml, so they get no path a user's system does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.config.adapters import call_factory
+from harness.config.load import ConfigError
+from harness.config.model import ControlConfig, HarnessConfig, PublisherConfig
+from harness.contract.sync_tokens import ControlPolicy
+from harness.drivers.control import ControlClient
+from harness.env.module_build import build_module
+from harness.env.processes import ServiceProcess
+from harness.env.stack import Stack
+from harness.targets.capabilities import Capability
+from harness.targets.control import ControlTarget, control_capabilities
+from harness.targets.sides import (
+    ModuleSide,
+    PublisherWiring,
+    Target,
+)
+from harness.targets.spacetime_module import DeclaredModule, ModuleMapping
+
+STUB_SIGNING_KEY_ENV = "CONTROL_SIGNING_KEY"
+
+
+def configured_wasm(config: HarnessConfig) -> Path:
+    """The module to publish: built from its crate (cargo's cache makes this cheap), or the
+    configured wasm file."""
+    source = config.module_source
+    if source.crate is not None:
+        return build_module(source.crate, source.features)
+    if source.wasm is not None:
+        return source.wasm
+    raise ConfigError("config key module.database: testing an already published database is "
+                      "not supported yet (every example needs a fresh database)",
+                      "give module.crate or module.wasm")
+
+
+def wasm_digest(wasm: Path) -> str:
+    return hashlib.sha256(wasm.read_bytes()).hexdigest()
+
+
+@dataclass
+class ConfiguredControl:
+    """A control side from configuration: started or reached on first `connect`."""
+
+    config: ControlConfig
+    stack: Stack
+    root: Path
+    _target: ControlTarget | None = field(default=None, repr=False)
+    _process: ServiceProcess | None = field(default=None, repr=False)
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return control_capabilities(self.config.routes, self.config.lacks)
+
+    @property
+    def declared_policy(self) -> ControlPolicy:
+        return self.config.policy
+
+    def connect(self) -> ControlTarget:
+        if self._target is None:
+            url = self._start()
+            client = ControlClient(url)
+            admin = call_factory("control.admin", self.config.admin, self.root, client)
+            key = self.config.signing_key
+            self._target = ControlTarget(client, admin,  # type: ignore[arg-type]
+                                         self.config.routes, self.config.policy,
+                                         key.encode("utf-8") if key else None, self.config.lacks)
+        return self._target
+
+    def _start(self) -> str:
+        service = self.config.service
+        if service.kind == "url" and service.url is not None:
+            return service.url
+        if service.kind == "stub":
+            env = dict(service.env)
+            if self.config.signing_key:
+                env[STUB_SIGNING_KEY_ENV] = self.config.signing_key
+            return self.stack.control(env).url
+        self._process = ServiceProcess("control", service.command, service.ready_path,
+                                       service.env, self.root).start()
+        return self._process.url
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.remove()
+            self._process = None
+
+
+@dataclass(frozen=True)
+class StubPublisher:
+    """The harness's stub runtime as the publisher, told how to call this module."""
+
+    config: PublisherConfig
+    wiring: PublisherWiring
+    crashable: bool
+
+    @property
+    def service_env(self) -> Mapping[str, str]:
+        return self.config.env
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        found = {Capability.PUBLISHER}
+        if self.crashable:
+            found |= {Capability.PUBLISHER_CRASH, Capability.NETWORK_CUT}
+        return frozenset(found)
+
+
+def publisher_wiring(mapping: ModuleMapping) -> PublisherWiring:
+    """The module's apply call as templates a publisher renders by itself: the key and
+    hash formats expanded into the argument list, and its permanent error patterns."""
+    expanded: list[object] = []
+    for template in mapping.apply.args:
+        if template == "{idempotency_key}":
+            expanded.append(mapping.idempotency_key_format)
+        elif template == "{payload_hash}":
+            expanded.append(mapping.payload_hash_format)
+        else:
+            expanded.append(template)
+    permanent = ("unauthorized", "invalid_event", "idempotency_conflict", "sequence_conflict")
+    patterns = [mapping.errors[name].pattern if name in mapping.errors else f"^{name}"
+                for name in permanent]
+    return PublisherWiring(mapping.apply.name, tuple(expanded), tuple(patterns))
+
+
+def _module_side(config: HarnessConfig) -> ModuleSide:
+    if config.module_adapter is None:
+        return DeclaredModule(config.module)
+    side = call_factory("module.adapter", config.module_adapter, config.root, config.module)
+    return side  # type: ignore[return-value]
+
+
+def assemble(config: HarnessConfig, stack: Stack, wasm: Path | None) -> Target:
+    """The target described by `config`, reachable in `stack`."""
+    client = (call_factory("client.adapter", config.client, config.root)
+              if config.client is not None else None)
+    control = (ConfiguredControl(config.control, stack, config.root)
+               if config.control is not None else None)
+    publisher = None
+    if config.publisher is not None:
+        publisher = StubPublisher(config.publisher, publisher_wiring(config.module),
+                                  crashable=stack.server is not None)
+    pins = {"config": str(config.path), "target": config.name}
+    if config.module_adapter is not None:
+        pins["module.adapter"] = config.module_adapter.factory
+    if config.client is not None:
+        pins["client.adapter"] = config.client.factory
+    if config.control is not None:
+        pins["control.admin"] = config.control.admin.factory
+    if config.module_source.features:
+        pins["module.features"] = ",".join(config.module_source.features)
+    if wasm is not None:
+        pins["module.wasm"] = str(wasm)
+        pins["module.wasm_sha256"] = wasm_digest(wasm)
+    return Target(config.name, _module_side(config), client,  # type: ignore[arg-type]
+                  publisher, control, pins)
+
+

@@ -1,0 +1,412 @@
+"""Find and read the configuration; every mistake is a `ConfigError` naming the key and the fix.
+
+The same loader serves `stdb-harness` and pytest, so both test the same target. A config is
+`[tool.stdb-harness]` in a pyproject.toml or the top level of a stdb-harness.toml, found by
+`--config` or by walking up from the working directory. Unknown keys are refused rather than
+ignored: a typo must not silently test the defaults.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.config.model import (
+    AdapterRef,
+    ControlConfig,
+    HarnessConfig,
+    ModuleSource,
+    MutantConfig,
+    PublisherConfig,
+    ServiceSource,
+)
+from harness.contract.schema import REFERENCE_TABLES
+from harness.contract.sync_tokens import ControlPolicy
+from harness.errors import HarnessError
+from harness.targets.capabilities import CONTROL_CAPABILITIES, Capability
+from harness.targets.control import TokenRoutes
+from harness.targets.spacetime_module import (
+    CONTRACT_ERRORS,
+    REFERENCE_ACK,
+    REFERENCE_APPLY,
+    REFERENCE_COMPACT,
+    REFERENCE_RESUME,
+    ModuleMapping,
+    ReducerCall,
+    TableMapping,
+)
+from harness.targets.templates import (
+    ACK_FIELDS,
+    APPLY_FIELDS,
+    COMPACT_FIELDS,
+    RESUME_FIELDS,
+    check_templates,
+    field_names,
+)
+
+CONFIG_FILE = "stdb-harness.toml"
+SECTION = "tool.stdb-harness"
+
+
+class ConfigError(HarnessError):
+    """The configuration cannot describe a target; the message names the key."""
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest stdb-harness.toml, or pyproject.toml with the section, at or above `start`."""
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_FILE).is_file():
+            return folder / CONFIG_FILE
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "stdb-harness" in _read(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as TOML: {exc}",
+                          "fix the file's syntax") from exc
+
+
+def load_config(explicit: Path | None, start: Path) -> HarnessConfig:
+    """Read the config named by `explicit`, or the nearest one found from `start`."""
+    path = explicit if explicit is not None else find_config(start.resolve())
+    if path is None:
+        raise ConfigError(
+            f"no [tool.stdb-harness] in a pyproject.toml and no {CONFIG_FILE} at or above "
+            f"{start}",
+            "add one (README: Testing your own projector), or pass --config PATH",
+        )
+    if not path.is_file():
+        raise ConfigError(f"--config {path}: no such file", "pass the path of your config")
+    document = _read(path)
+    if path.name == "pyproject.toml":
+        document = document.get("tool", {}).get("stdb-harness")
+        if not isinstance(document, dict):
+            raise ConfigError(f"{path} has no [tool.stdb-harness] table",
+                              "add the table, or pass --config PATH")
+    return parse_config(path.resolve(), document)
+
+
+def parse_config(path: Path, document: Mapping[str, Any],
+                 overrides: Mapping[str, Any] | None = None) -> HarnessConfig:
+    """Validate a config document; `overrides` (dotted keys) are a mutant's changes."""
+    where = f"{path}: [{SECTION}]" if path.name == "pyproject.toml" else str(path)
+    doc = _Table(where, _with_overrides(document, overrides or {}))
+    doc.only("target", "scenarios", "golden", "module", "client", "control", "publisher",
+             "mutants")
+    root = path.parent
+    module = doc.table("module")
+    config = HarnessConfig(
+        path=path,
+        name=doc.string("target", default=root.name),
+        module_source=_module_source(module, root),
+        module=_module_mapping(module),
+        module_adapter=_adapter(module, "adapter") if "adapter" in module.data else None,
+        client=_adapter(doc.table("client"), "adapter") if "client" in doc.data else None,
+        control=_control(doc.table("control"), root) if "control" in doc.data else None,
+        publisher=_publisher(doc.table("publisher")) if "publisher" in doc.data else None,
+        scenarios=_folder(doc, "scenarios", root),
+        golden=_folder(doc, "golden", root),
+        mutants=_mutants(doc.table("mutants")) if "mutants" in doc.data else {},
+        raw=document,
+    )
+    return config
+
+
+def _with_overrides(document: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `document` with each dotted key of `overrides` set."""
+    merged: dict[str, Any] = _deep_copy(document)
+    for dotted, value in overrides.items():
+        node = merged
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return merged
+
+
+def _deep_copy(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in value.items()}
+
+
+class _Table:
+    """A config table with the path of keys that led to it, for messages that name it."""
+
+    def __init__(self, where: str, data: Mapping[str, Any]) -> None:
+        self.where = where
+        self.data = data
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if "." in self.where or "]" in self.where else name
+
+    def fail(self, name: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"config key {self.key(name)}: {problem}", fix)
+
+    def only(self, *allowed: str) -> None:
+        for name in self.data:
+            if name not in allowed:
+                raise self.fail(name, "unknown key", f"the keys here are: {', '.join(allowed)}")
+
+    def table(self, name: str) -> _Table:
+        value = self.data.get(name, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(name, f"must be a table, got {value!r}", f"write [{name}] or {{...}}")
+        return _Table(self.key(name), value)
+
+    def string(self, name: str, default: str | None = None) -> str:
+        value = self.data.get(name, default)
+        if not isinstance(value, str) or not value:
+            raise self.fail(name, f"must be a non-empty string, got {value!r}",
+                            "quote the value")
+        return value
+
+    def optional_string(self, name: str) -> str | None:
+        return self.string(name) if name in self.data else None
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(name, f"must be a list of strings, got {value!r}",
+                            'write ["a", "b"]')
+        return tuple(value)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}", "write true or false")
+        return value
+
+
+def _folder(doc: _Table, name: str, root: Path) -> Path | None:
+    if name not in doc.data:
+        return None
+    folder = (root / doc.string(name)).resolve()
+    if not folder.is_dir():
+        raise doc.fail(name, f"{folder} is not a folder", "create it or fix the path")
+    return folder
+
+
+def _module_source(module: _Table, root: Path) -> ModuleSource:
+    given = [k for k in ("crate", "wasm", "database") if k in module.data]
+    if len(given) != 1:
+        raise module.fail("crate", f"give exactly one of crate, wasm, database (got "
+                          f"{', '.join(given) or 'none'})",
+                          "crate = a Rust module folder, wasm = a built .wasm, or database = "
+                          "a name already published on --stdb-url")
+    crate = (root / module.string("crate")).resolve() if "crate" in module.data else None
+    if crate is not None and not (crate / "Cargo.toml").is_file():
+        raise module.fail("crate", f"{crate} has no Cargo.toml", "point it at the module crate")
+    wasm = (root / module.string("wasm")).resolve() if "wasm" in module.data else None
+    if wasm is not None and not wasm.is_file():
+        raise module.fail("wasm", f"{wasm} does not exist", "build it first, or use crate =")
+    return ModuleSource(crate=crate, features=module.strings("features"), wasm=wasm,
+                        database=module.optional_string("database"),
+                        owner_token=module.optional_string("owner_token"))
+
+
+_REDUCERS = {
+    "apply": (REFERENCE_APPLY, APPLY_FIELDS),
+    "compact": (REFERENCE_COMPACT, COMPACT_FIELDS),
+    "resume": (REFERENCE_RESUME, RESUME_FIELDS),
+    "ack": (REFERENCE_ACK, ACK_FIELDS),
+}
+
+
+def _reducer(reducers: _Table, operation: str) -> ReducerCall | None:
+    default, fields = _REDUCERS[operation]
+    value = reducers.data.get(operation, True)
+    if value is True:
+        return default
+    if value is False:
+        if operation == "apply":
+            raise reducers.fail(operation, "a module must have an apply reducer",
+                                "give its name and args")
+        return None
+    table = reducers.table(operation)
+    table.only("name", "args")
+    args = table.data.get("args", list(default.args))
+    if not isinstance(args, list):
+        raise table.fail("args", f"must be a list, got {args!r}",
+                         'write args = ["{stream_id}", "{seq}", true]')
+    check_templates(table.key("args"), args, fields)
+    return ReducerCall(table.string("name", default.name), tuple(args))
+
+
+def _module_mapping(module: _Table) -> ModuleMapping:
+    module.only("crate", "features", "wasm", "database", "owner_token", "adapter", "reducers",
+                "tables", "idempotency_key", "payload_hash", "errors", "volatile")
+    reducers = module.table("reducers")
+    reducers.only(*_REDUCERS)
+    apply = _reducer(reducers, "apply")
+    assert apply is not None  # _reducer refuses a missing apply
+    key_format = module.string("idempotency_key", "{idempotency_key}")
+    hash_format = module.string("payload_hash", "{payload_hash}")
+    check_templates(module.key("idempotency_key"), [key_format], APPLY_FIELDS - {"payload_hash"})
+    check_templates(module.key("payload_hash"), [hash_format],
+                    APPLY_FIELDS - {"idempotency_key"})
+    return ModuleMapping(
+        apply=apply,
+        compact=_reducer(reducers, "compact"),
+        resume=_reducer(reducers, "resume"),
+        ack=_reducer(reducers, "ack"),
+        tables=_tables(module.table("tables")),
+        idempotency_key_format=key_format,
+        payload_hash_format=hash_format,
+        errors=_errors(module.table("errors")),
+        volatile=_volatile(module.table("volatile")),
+    )
+
+
+def _tables(tables: _Table) -> dict[str, TableMapping]:
+    tables.only(*REFERENCE_TABLES)
+    mapped: dict[str, TableMapping] = {}
+    for name, schema in REFERENCE_TABLES.items():
+        if tables.data.get(name) is False:
+            continue
+        table = tables.table(name)
+        table.only("name", "columns")
+        columns = table.table("columns")
+        columns.only(*schema.columns)
+        for column in schema.columns:
+            if column in columns.data:
+                columns.string(column)
+        mapped[name] = TableMapping(table.string("name", name), dict(columns.data))
+    return mapped
+
+
+def _errors(errors: _Table) -> dict[str, re.Pattern[str]]:
+    errors.only(*CONTRACT_ERRORS)
+    compiled: dict[str, re.Pattern[str]] = {}
+    for name, template in CONTRACT_ERRORS.items():
+        if name not in errors.data:
+            continue
+        try:
+            pattern = re.compile(errors.string(name))
+        except re.error as exc:
+            raise errors.fail(name, f"not a regular expression: {exc}",
+                              "fix the pattern (TOML literal strings '...' keep backslashes)"
+                              ) from exc
+        missing = set(field_names(template)) - set(pattern.groupindex)
+        if missing:
+            raise errors.fail(name, f"the pattern has no named group for "
+                              f"{', '.join(sorted(missing))}",
+                              f"capture them as (?P<name>...): the contract's text is "
+                              f"{template!r}")
+        compiled[name] = pattern
+    return compiled
+
+
+def _volatile(volatile: _Table) -> dict[str, frozenset[str]]:
+    volatile.only(*REFERENCE_TABLES)
+    return {name: frozenset(volatile.strings(name)) for name in volatile.data}
+
+
+def _adapter(table: _Table, name: str) -> AdapterRef:
+    table.only(name, "options")
+    factory = table.string(name)
+    if not re.fullmatch(r"[\w.]+:\w+", factory):
+        raise table.fail(name, f"{factory!r} is not package.module:factory",
+                         'write e.g. "my_project.harness_adapters:client"')
+    return AdapterRef(factory, dict(table.table("options").data))
+
+
+def _service(table: _Table, default_ready: str) -> ServiceSource:
+    given = [k for k in ("service", "url", "command") if k in table.data]
+    if len(given) != 1:
+        raise table.fail("service", f"give exactly one of service = \"stub\", url, command "
+                         f"(got {', '.join(given) or 'none'})",
+                         'service = "stub" starts the harness\'s stub; url = a running one; '
+                         'command = ["prog", "--port", "{port}"] is started by the harness')
+    ready = table.string("ready_path", default_ready)
+    env = table.table("env")
+    for key in env.data:
+        env.string(key)
+    if "service" in table.data:
+        if table.string("service") != "stub":
+            raise table.fail("service", f"unknown service {table.data['service']!r}",
+                             'the only built-in service is "stub"')
+        return ServiceSource("stub", ready_path=ready, env=dict(env.data))
+    if "url" in table.data:
+        return ServiceSource("url", url=table.string("url").rstrip("/"), ready_path=ready)
+    command = table.strings("command")
+    if not command or not any("{port}" in part for part in command):
+        raise table.fail("command", "must be a non-empty list with a {port} placeholder",
+                         'write command = ["python", "-m", "my_service", "--port", "{port}"]')
+    return ServiceSource("command", command=command, ready_path=ready, env=dict(env.data))
+
+
+def _control(table: _Table, root: Path) -> ControlConfig:
+    table.only("service", "url", "command", "ready_path", "env", "admin", "options", "routes",
+               "policy", "signing_key", "lacks")
+    service = _service(table, "/healthz")
+    admin = AdapterRef(table.string("admin"), dict(table.table("options").data)) \
+        if "admin" in table.data else None
+    if admin is None:
+        raise table.fail("admin", "missing", 'name your admin adapter, e.g. '
+                         '"my_project.adapters:admin" (README: Testing your own projector)')
+    routes = table.table("routes")
+    routes.only("canonical", "alias", "v1_canonical", "v1_alias", "openapi")
+    defaults = TokenRoutes()
+    route_values: dict[str, str | None] = {}
+    for name in ("canonical", "alias", "v1_canonical", "v1_alias", "openapi"):
+        value = routes.data.get(name, getattr(defaults, name))
+        if value is False:
+            value = None
+        if value is not None and (not isinstance(value, str) or not value.startswith("/")):
+            raise routes.fail(name, f"must be a path starting with / or false, got {value!r}",
+                              'write e.g. "/api/sync/token", or false if there is none')
+        route_values[name] = value
+    if route_values["canonical"] is None or route_values["alias"] is None:
+        raise routes.fail("canonical", "the canonical route and its alias are required",
+                          "T1's parity needs both paths")
+    policy = table.table("policy")
+    policy.only("alias_retired", "compat_enforced")
+    lacks = set()
+    for name in table.strings("lacks"):
+        try:
+            capability = Capability(name)
+        except ValueError:
+            capability = None
+        if capability not in CONTROL_CAPABILITIES:
+            raise table.fail("lacks", f"unknown control capability {name!r}",
+                             f"known: {', '.join(sorted(c.value for c in CONTROL_CAPABILITIES))}")
+        lacks.add(capability)
+    return ControlConfig(
+        service=service,
+        admin=admin,
+        routes=TokenRoutes(route_values["canonical"] or "", route_values["alias"] or "",
+                           route_values["v1_canonical"], route_values["v1_alias"],
+                           route_values["openapi"]),
+        policy=ControlPolicy(policy.boolean("alias_retired", False),
+                             policy.boolean("compat_enforced", False)),
+        signing_key=table.optional_string("signing_key"),
+        lacks=frozenset(c for c in lacks if c is not None),
+    )
+
+
+def _publisher(table: _Table) -> PublisherConfig:
+    table.only("service", "url", "command", "ready_path", "env")
+    service = _service(table, "/healthz")
+    if service.kind != "stub":
+        raise table.fail("service", "only the stub runtime can be driven as a publisher today",
+                         'write service = "stub", or leave [publisher] out (B rules are then '
+                         'not applicable)')
+    return PublisherConfig(service=service, env=service.env)
+
+
+def _mutants(table: _Table) -> dict[str, MutantConfig]:
+    found: dict[str, MutantConfig] = {}
+    for name in table.data:
+        mutant = table.table(name)
+        mutant.only("layer", "defect", "rules", "set")
+        overrides = mutant.table("set").data
+        found[name] = MutantConfig(name, mutant.string("layer"), mutant.string("defect"),
+                                   mutant.strings("rules"), dict(overrides))
+    return found
