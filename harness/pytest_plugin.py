@@ -289,15 +289,16 @@ def judge(request: pytest.FixtureRequest, run_environment: RunEnvironment,
                  repro_command(request.config, harness_config), session.profile)
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+@pytest.fixture(autouse=True)
+def _needs_capabilities(request: pytest.FixtureRequest) -> None:
     """A test marked `needs(...)` is not applicable to a target lacking a capability."""
-    marker = item.get_closest_marker("needs")
+    marker = request.node.get_closest_marker("needs")
     if marker is None:
         return
-    judge: Judge = item._request.getfixturevalue("judge")  # type: ignore[attr-defined]
+    judge: Judge = request.getfixturevalue("judge")
     lacking = not_applicable(set(marker.args), judge.env.capabilities)
     if lacking is not None:
-        harness_session(item.config).mark_not_applicable(item.nodeid, lacking)
+        harness_session(request.config).mark_not_applicable(request.node.nodeid, lacking)
         pytest.skip(lacking.explain())
 
 

@@ -87,6 +87,8 @@ def _record_json(record: ClientRecord, failure: str | None) -> dict[str, object]
 
 
 def run_resume_scenario(scenario: Scenario, env: RunEnvironment) -> History:
+    if not scenario.count("resume"):  # acks and deliveries only: the module alone
+        return run_module_scenario(scenario, env)
     if env.target.client is None:
         raise EnvironmentFailed("this target has no client side",
                                 "the runner should have found the scenario not applicable")
