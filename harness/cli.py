@@ -1,6 +1,6 @@
 """`stdb-harness`: build the environment, run the conformance suite, reproduce a failure.
 
-Exit codes follow DESIGN.md: 0 conformant, 1 a contract violation, 2 the harness could
+Exit codes (see the README): 0 conformant, 1 a contract violation, 2 the harness could
 not run (with a message that says what to do). A HarnessError is never a traceback.
 """
 

@@ -1,6 +1,6 @@
 """Errors that mean "the harness could not run", as opposed to a contract violation.
 
-DESIGN.md keeps the two apart: a violation exits 1, a harness error exits 2 with a
+The two are kept apart: a violation exits 1, a harness error exits 2 with a
 message that tells the user what to do. Every layer raises `HarnessError` (or a
 subclass) for the second kind so the CLI and the pytest plugin can tell them apart
 without guessing from exception types of third-party libraries.

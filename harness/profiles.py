@@ -1,4 +1,4 @@
-"""Run profiles (DESIGN.md): pr, nightly, repro. Never Hypothesis's implicit `ci` profile.
+"""Run profiles (README, Profiles): pr, nightly, repro. Never Hypothesis's implicit `ci` profile.
 
 Hypothesis loads a `ci` profile by itself whenever `CI` is set (derandomized, no
 database), which would quietly turn a nightly run into the same examples every night.

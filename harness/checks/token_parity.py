@@ -13,7 +13,7 @@ once more) it checks:
 * T6, when the alias is declared retired: the alias answered 404, and the OpenAPI document
   does not list it.
 
-`learned_noise` is Diffy's trick (anchors.md §1.7): the two canonical answers to one request
+`learned_noise` compares the target with itself: the two canonical answers to one request
 show which fields vary on their own. A field that varies but is not in T5's volatile list is
 reported as a warning for the harness's user, not as a violation: it makes a T5 difference in
 that field look like noise rather than a route divergence (or a flaky T5 failure waiting).

@@ -26,7 +26,7 @@ EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
 
 def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) -> list[str]:
-    argv = [str(Path(suite.__file__).parent), "--config", str(config.path),
+    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness", "--config", str(config.path),
             "-p", "no:cacheprovider", "--profile", args.profile,
             "--reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
             "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
@@ -52,7 +52,7 @@ def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) 
 
 
 def exit_code(pytest_code: int, reports: Path) -> int:
-    """0 conformant, 1 violation, 2 the harness could not run (DESIGN.md)."""
+    """0 conformant, 1 violation, 2 the harness could not run (README)."""
     summary_path = reports / "summary.json"
     if not summary_path.is_file():
         return EXIT_OK if pytest_code == 0 else EXIT_HARNESS

@@ -1,4 +1,4 @@
-"""The rule ids of CONTRACT.md, so that every verdict and error cites a rule that exists.
+"""The rule ids of docs/CONTRACT.md, so that every verdict and error cites a rule that exists.
 
 Ids are the stable vocabulary between the contract, the checks, the scenarios and the
 reports; a typo in an id would silently point a reader at nothing, so lookups of an unknown

@@ -54,5 +54,5 @@ def wasm_cache_root() -> Path:
 
 
 def repo_root() -> Path:
-    """The checkout this harness runs from (docker/ and projectors/ live there)."""
+    """The checkout this harness runs from (the benchmarks find projectors/ there)."""
     return Path(__file__).resolve().parents[2]

@@ -7,16 +7,22 @@ content, and must reuse what the cache already holds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
 
 
-def files_digest(paths: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    """A short digest over file names and contents plus any extra strings."""
+def context_digest(files: Mapping[str, Path], extra: Iterable[str] = ()) -> str:
+    """A short digest of a build context: `files` maps each file's place in the context
+    (`app/stub/__init__.py`) to where it is read from, plus any extra strings.
+
+    Files are taken in the order of their place in the context and each contributes its
+    name and content, so the digest does not depend on where the sources live (a checkout,
+    an installed wheel, the cache).
+    """
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
+    for destination in sorted(files, key=PurePosixPath):
+        digest.update(PurePosixPath(destination).name.encode())
+        with files[destination].open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     for item in extra:

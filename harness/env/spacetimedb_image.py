@@ -14,16 +14,10 @@ from pathlib import Path
 import docker
 
 from harness.env.base_image import ensure_base_image
-from harness.env.cache import (
-    SPACETIMEDB_VERSION,
-    cache_root,
-    logs_dir,
-    repo_root,
-    spacetimedb_binary,
-)
-from harness.env.image_build import build_if_missing
+from harness.env.cache import SPACETIMEDB_VERSION, cache_root, logs_dir, spacetimedb_binary
+from harness.env.image_build import build_if_missing, copy_context, image_folder
 from harness.env.progress import run_logged, say
-from harness.env.recipe import files_digest
+from harness.env.recipe import context_digest
 from harness.errors import BuildFailed
 
 IMAGE_REPOSITORY = "stdb-harness/spacetimedb"
@@ -59,20 +53,27 @@ def ensure_spacetimedb_binary() -> Path:
     return binary
 
 
-def _context_files() -> list[Path]:
-    folder = repo_root() / "docker" / "spacetimedb"
-    return [folder / "Dockerfile", folder / "start-spacetimedb"]
+START_SCRIPT = "start-spacetimedb"
+
+
+def _context_files(binary: Path) -> dict[str, Path]:
+    """The build context: Dockerfile and start script (package data), and the binary."""
+    folder = image_folder("spacetimedb")
+    return {"Dockerfile": folder / "Dockerfile", START_SCRIPT: folder / START_SCRIPT,
+            binary.name: binary}
 
 
 def ensure_spacetimedb_image(client: docker.DockerClient) -> str:
     """Build the server image if its recipe (base, binary, Dockerfile) changed."""
     base = ensure_base_image(client)
     binary = ensure_spacetimedb_binary()
-    recipe = files_digest([*_context_files(), binary], extra=[base])
+    files = _context_files(binary)
+    recipe = context_digest(files, extra=[base])
     tag = f"{IMAGE_REPOSITORY}:{SPACETIMEDB_VERSION}-{recipe}"
 
     def fill(context: Path) -> None:
-        for source in [*_context_files(), binary]:
-            shutil.copy2(source, context / source.name)
+        copy_context(files, context)
+        # the image runs the script directly: executable whatever mode the install gave it
+        (context / START_SCRIPT).chmod(0o755)
 
     return build_if_missing(client, tag, base, "spacetimedb", fill)

@@ -2,6 +2,8 @@
 
 They are Python programs that need only the standard library, protobuf and two
 packages of this repository (`stub`, and the dependency-free `harness.contract`).
+The sources are taken from wherever those packages are imported from (a checkout or
+an installed wheel), the Dockerfile from the harness's package data.
 protobuf is installed on the host into a cached folder with pip (the container has
 no network) and copied in with the sources. The tag is a digest of all of it, so an
 edited stub means a new image and an unchanged one is reused.
@@ -17,22 +19,36 @@ from pathlib import Path
 
 import docker
 
+import harness
+import stub
 from harness.env.base_image import ensure_base_image
-from harness.env.cache import cache_root, repo_root
-from harness.env.image_build import build_if_missing
+from harness.env.cache import cache_root
+from harness.env.image_build import build_if_missing, copy_context, image_folder
 from harness.env.progress import say
-from harness.env.recipe import files_digest, tree_files
+from harness.env.recipe import context_digest, tree_files
 from harness.errors import BuildFailed
 
 IMAGE_REPOSITORY = "stdb-harness/stub"
 SOURCE_SUFFIXES = (".py", ".proto", ".pyi")
 
 
-def _source_files() -> list[Path]:
-    root = repo_root()
-    return [root / "harness" / "__init__.py",
-            *tree_files(root / "harness" / "contract", SOURCE_SUFFIXES),
-            *tree_files(root / "stub", SOURCE_SUFFIXES)]
+def _package_dir(module_file: str | None) -> Path:
+    if module_file is None:
+        raise BuildFailed("the harness or stub package has no files on disk",
+                          "install stdb-harness as a regular (not zipped) package")
+    return Path(module_file).resolve().parent
+
+
+def _source_files() -> dict[str, Path]:
+    """`app/<package path>` in the context → the installed source file."""
+    harness_dir = _package_dir(harness.__file__)
+    stub_dir = _package_dir(stub.__file__)
+    sources = {"app/harness/__init__.py": harness_dir / "__init__.py"}
+    for path in tree_files(harness_dir / "contract", SOURCE_SUFFIXES):
+        sources[f"app/harness/{path.relative_to(harness_dir).as_posix()}"] = path
+    for path in tree_files(stub_dir, SOURCE_SUFFIXES):
+        sources[f"app/stub/{path.relative_to(stub_dir).as_posix()}"] = path
+    return sources
 
 
 def _site_packages() -> Path:
@@ -59,17 +75,12 @@ def ensure_stub_image(client: docker.DockerClient) -> str:
     """Build the stub image if its sources, protobuf version or base changed."""
     base = ensure_base_image(client)
     site_packages = _site_packages()
-    dockerfile = repo_root() / "docker" / "stub" / "Dockerfile"
-    recipe = files_digest([dockerfile, *_source_files()], extra=[base, site_packages.name])
+    files = {"Dockerfile": image_folder("stub") / "Dockerfile", **_source_files()}
+    recipe = context_digest(files, extra=[base, site_packages.name])
     tag = f"{IMAGE_REPOSITORY}:{recipe}"
-    root = repo_root()
 
     def fill(context: Path) -> None:
-        shutil.copy2(dockerfile, context / "Dockerfile")
+        copy_context(files, context)
         shutil.copytree(site_packages, context / "site-packages")
-        for source in _source_files():
-            destination = context / "app" / source.relative_to(root)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
 
     return build_if_missing(client, tag, base, "stub", fill)

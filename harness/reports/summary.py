@@ -2,7 +2,7 @@
 
 Counts per property, durations, throughput, and every violation with its scenario ID
 and the rules it broke. A test that failed without a recorded violation is a harness
-error and is listed apart: DESIGN.md keeps the two from ever being confused.
+error and is listed apart, so the two are never confused.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Self-contained scenario IDs: the scenario itself, compressed, in a copy-pasteable string.
 
 A seed is not enough to reproduce a failure here: the server's timing is not
-deterministic, so regenerating from a seed need not find the same example (DESIGN.md).
+deterministic, so regenerating from a seed need not find the same example.
 The ID therefore carries the shrunk scenario: `stdb1.<property>.<base64url(zlib(JSON))>`.
 `stdb1` versions the encoding; the property is in clear so a CI log is readable.
 """

@@ -17,9 +17,9 @@ from harness.targets.spacetime_module import DeclaredModule, DeclaredModuleSessi
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/integration needs the real server."""
+    """Everything under tests/integration needs the real server, but the packaging tests."""
     for item in items:
-        if "tests/integration" in str(item.path):
+        if "tests/integration" in str(item.path) and item.get_closest_marker("packaging") is None:
             item.add_marker(pytest.mark.container)
 
 

@@ -1,5 +1,5 @@
 //! Reference SpacetimeDB 1.2 module for the projection sync contract
-//! (`/work/shared/CONTRACT.md`, sections 1-6).
+//! (`docs/CONTRACT.md` at the repository root, sections 1-6).
 //!
 //! The publisher calls `apply_event` once per journaled event; the module checks it, stores
 //! it in `sync_event`, advances `stream_head` and folds it into the projection tables.

@@ -1,0 +1,252 @@
+"""The harness installs from a wheel into someone else's project and works there as a pytest
+plugin (no Docker: nothing here starts a container or builds an image).
+
+The wheel is built from a copy of the tracked files (so no stale `build/` folder and nothing
+untracked can slip in, and the checkout is not written to), installed with `--no-deps` into a
+fresh virtual environment. That environment sees this environment's third-party packages
+through a folder of links that leaves out everything of stdb-harness itself (its packages,
+its dist-info, its editable-install hooks), so the only `harness`, `stub` and `stdb_harness`
+entry point it can find are the wheel's; this keeps the test to seconds and off the network
+after the build. Every step's wall time is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.env import stub_image
+from harness.env.image_build import image_folder
+from harness.env.recipe import context_digest
+
+pytestmark = pytest.mark.packaging
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WHEEL_MUST_HOLD = (
+    "harness/pytest_plugin.py",
+    "harness/contract/rules.py",
+    "harness/env/images/spacetimedb/Dockerfile",
+    "harness/env/images/spacetimedb/start-spacetimedb",
+    "harness/env/images/stub/Dockerfile",
+    "stub/__init__.py",
+    "stub/runtime/__main__.py",
+    "stub/control/__main__.py",
+    "stub/proto/runtime.proto",
+    "stub/proto/runtime_pb2.py",
+    "stub/proto/runtime_pb2.pyi",
+)
+
+# What the installed copy reports about itself: where it is imported from, where its image
+# files are, and the stub image's tag digest (which must equal the checkout's).
+PROBE = """
+import json, os
+from pathlib import Path
+import harness, stub
+from harness.env import stub_image
+from harness.env.image_build import image_folder
+from harness.env.recipe import context_digest
+files = {"Dockerfile": image_folder("stub") / "Dockerfile", **stub_image._source_files()}
+start = image_folder("spacetimedb") / "start-spacetimedb"
+print(json.dumps({
+    "harness": harness.__file__,
+    "stub": stub.__file__,
+    "sources": sorted(str(path) for path in files.values()),
+    "stub_digest": context_digest(files, ["base", "site"]),
+    "start_script_executable": os.access(start, os.X_OK),
+}))
+"""
+
+PLUGIN_PROBE_TEST = """
+import harness
+import harness.pytest_plugin
+
+
+def test_the_plugin_came_through_the_entry_point(pytestconfig):
+    assert pytestconfig.pluginmanager.get_plugin("stdb_harness") is harness.pytest_plugin
+    assert pytestconfig.getoption("--stdb-url") is None
+"""
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str, since: float) -> None:
+        self.laps.append((name, time.monotonic() - since))
+
+    def report(self) -> str:
+        total = time.monotonic() - self.started
+        lines = [f"  {name:<34} {seconds:6.1f} s" for name, seconds in self.laps]
+        return "\n".join(["wheel tests, wall time:", *lines, f"  {'total':<34} {total:6.1f} s"])
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
+    venv: Path
+    site: Path
+    env: dict[str, str]
+    stopwatch: Stopwatch
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+
+def _run(argv: list[str | Path], cwd: Path, env: dict[str, str],
+         timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(arg) for arg in argv], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    assert result.returncode == 0, (
+        f"{argv} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def _clean_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS",
+                          "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def _copy_tracked_files(destination: Path) -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: no list of tracked files to build the wheel from")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=True)
+    for name in listed.stdout.decode().split("\0"):
+        source = ROOT / name
+        if name and source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def _is_ours(name: str) -> bool:
+    """An entry of site-packages that belongs to stdb-harness (any kind of install)."""
+    lowered = name.lower()
+    return (name in {"harness", "stub"} or lowered.startswith("stdb_harness")
+            or (lowered.startswith("__editable__") and "stdb_harness" in lowered))
+
+
+def _third_party_links(folder: Path) -> Path:
+    """Links to this environment's installed packages, stdb-harness's own left out."""
+    folder.mkdir()
+    seen: set[str] = set()
+    for key in ("purelib", "platlib"):
+        site = Path(sysconfig.get_paths()[key])
+        for entry in sorted(site.iterdir()):
+            if entry.name in seen or _is_ours(entry.name) or entry.suffix == ".pth":
+                continue
+            seen.add(entry.name)
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+    """The wheel, built from the tracked files, installed into a fresh venv."""
+    stopwatch = Stopwatch()
+    tmp = tmp_path_factory.mktemp("wheel")
+    env = _clean_env()
+
+    began = time.monotonic()
+    source = tmp / "source"
+    _copy_tracked_files(source)
+    dist = tmp / "dist"
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dist, source],
+         tmp, env)
+    wheels = sorted(dist.glob("stdb_harness-*.whl"))
+    assert len(wheels) == 1, wheels
+    stopwatch.lap("build the wheel", began)
+
+    began = time.monotonic()
+    venv = tmp / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", venv], tmp, env)
+    python = venv / "bin" / "python"
+    site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                     tmp, env).stdout.strip())
+    links = _third_party_links(tmp / "third-party")
+    (site / "third_party_of_the_test.pth").write_text(f"{links}\n", encoding="utf-8")
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet",
+          wheels[0]], tmp, env)
+    stopwatch.lap("venv + install the wheel", began)
+
+    yield Installed(wheels[0], venv, site, env, stopwatch)
+    print(stopwatch.report())
+
+
+def test_the_wheel_holds_image_files_stub_sources_and_entry_points(installed: Installed
+                                                                   ) -> None:
+    with zipfile.ZipFile(installed.wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(archive.read(name).decode() for name in names
+                            if name.endswith(".dist-info/entry_points.txt"))
+        start_mode = archive.getinfo("harness/env/images/spacetimedb/start-spacetimedb") \
+            .external_attr >> 16
+    missing = [name for name in WHEEL_MUST_HOLD if name not in names]
+    assert not missing, f"the wheel lacks {missing}"
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "docker/"))]
+    assert "[pytest11]\nstdb_harness = harness.pytest_plugin" in entry_points
+    assert "stdb-harness = harness.cli:main" in entry_points
+    assert start_mode & 0o111, "start-spacetimedb lost its executable bit in the wheel"
+
+
+def test_the_installed_wheel_is_what_is_imported_and_builds_from_itself(installed: Installed
+                                                                        ) -> None:
+    began = time.monotonic()
+    tmp = installed.venv.parent
+    _run([installed.python, "-m", "pip", "check"], tmp, installed.env)
+    found = json.loads(_run([installed.python, "-c", PROBE], tmp, installed.env).stdout)
+    site = installed.site
+    assert Path(found["harness"]).is_relative_to(site), found["harness"]
+    assert Path(found["stub"]).is_relative_to(site), found["stub"]
+    outside = [path for path in found["sources"] if not Path(path).is_relative_to(site)]
+    assert not outside, f"the stub image would read files outside the install: {outside}"
+    here = {"Dockerfile": image_folder("stub") / "Dockerfile", **stub_image._source_files()}
+    assert found["stub_digest"] == context_digest(here, ["base", "site"]), (
+        "the installed wheel would tag the stub image differently from this checkout")
+    assert found["start_script_executable"]
+    installed.stopwatch.lap("imports and image contexts", began)
+
+
+def test_the_plugin_loads_through_its_entry_point_in_a_foreign_project(installed: Installed
+                                                                       ) -> None:
+    began = time.monotonic()
+    python, env = installed.python, installed.env
+    project = installed.venv.parent / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (project / "test_probe.py").write_text(PLUGIN_PROBE_TEST, encoding="utf-8")
+    collected = _run([python, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"],
+                     project, env).stdout
+    assert "test_probe.py::test_the_plugin_came_through_the_entry_point" in collected
+    assert "--stdb-url" in _run([python, "-m", "pytest", "--help"], project, env).stdout
+    without = _run([python, "-m", "pytest", "-p", "no:stdb_harness", "--help"], project, env)
+    assert "--stdb-url" not in without.stdout
+    _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
+    assert (project / "reports").is_dir(), "reports/ belongs to the project being tested"
+    assert not (installed.site / "reports").exists(), "the plugin wrote into site-packages"
+    installed.stopwatch.lap("pytest in the foreign project", began)
+
+
+def test_the_command_line_tool_runs(installed: Installed) -> None:
+    began = time.monotonic()
+    helped = _run([installed.venv / "bin" / "stdb-harness", "--help"], installed.venv.parent,
+                  installed.env).stdout
+    assert "usage: stdb-harness" in helped
+    installed.stopwatch.lap("stdb-harness --help", began)
