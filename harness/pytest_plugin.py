@@ -39,6 +39,7 @@ from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
 from harness.scenario.ids import decode, is_generated_id
 from harness.scenario.model import Scenario
+from harness.targets.capabilities import RULES_NEEDING, Capability
 
 
 @dataclass
@@ -56,6 +57,7 @@ class HarnessSession:
     judged: bool = False
     started: float = field(default_factory=time.time)
     target_pins: dict[str, str] = field(default_factory=dict)
+    lacking: dict[str, list[str]] = field(default_factory=dict)  # capability -> its rules
     not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by node id
 
     def mark_not_applicable(self, nodeid: str, lacking: NotApplicable) -> None:
@@ -258,9 +260,12 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: B
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
     session = harness_session(request.config)
     session.target_pins = dict(target.pins)
+    environment = RunEnvironment(stack, target, module_wasm)
+    session.lacking = {c.value: list(RULES_NEEDING[c]) for c in sorted(Capability)
+                       if c not in environment.capabilities}
     if session.mutant is not None:
         session.target_pins["mutant"] = session.mutant.name
-    yield RunEnvironment(stack, target, module_wasm)
+    yield environment
     closing = getattr(target.control, "close", None)
     if callable(closing):
         closing()
@@ -385,7 +390,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = harness_session(session.config)
     if not state.judged:
         return
-    built = summary.build(state.profile.name, state.started, state.results, state.target_pins)
+    built = summary.build(state.profile.name, state.started, state.results, state.target_pins,
+                          state.lacking)
     summary.write(state.reports_dir, built)
 
 

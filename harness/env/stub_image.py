@@ -14,13 +14,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from importlib.util import find_spec
 from importlib.metadata import version
 from pathlib import Path
 
 import docker
 
 import harness
-import stub
 from harness.env.base_image import ensure_base_image
 from harness.env.cache import cache_root
 from harness.env.image_build import build_if_missing, copy_context, image_folder
@@ -39,10 +39,20 @@ def _package_dir(module_file: str | None) -> Path:
     return Path(module_file).resolve().parent
 
 
+def _stub_dir() -> Path:
+    """Where the `stub` package is installed, found without importing it: the harness
+    builds the stubs' image but never runs their code itself."""
+    spec = find_spec("stub")
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildFailed("the stub package is not installed",
+                          "install stdb-harness (it ships the stub services)")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
 def _source_files() -> dict[str, Path]:
     """`app/<package path>` in the context → the installed source file."""
     harness_dir = _package_dir(harness.__file__)
-    stub_dir = _package_dir(stub.__file__)
+    stub_dir = _stub_dir()
     sources = {"app/harness/__init__.py": harness_dir / "__init__.py"}
     for path in tree_files(harness_dir / "contract", SOURCE_SUFFIXES):
         sources[f"app/harness/{path.relative_to(harness_dir).as_posix()}"] = path

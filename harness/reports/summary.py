@@ -52,7 +52,10 @@ def _not_applicable(results: list[TestResult]) -> list[dict[str, Any]]:
 
 
 def build(profile: str, started: float, results: list[TestResult],
-          target: Mapping[str, str] | None = None) -> dict[str, Any]:
+          target: Mapping[str, str] | None = None,
+          lacking: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    """`lacking` is every capability the target does not have, with the rules it would
+    have let the harness judge: what does not apply, said once for the whole run."""
     duration = time.time() - started
     properties: dict[str, dict[str, Any]] = {}
     violations: list[dict[str, Any]] = []
@@ -85,6 +88,7 @@ def build(profile: str, started: float, results: list[TestResult],
     events = sum(p["events"] for p in properties.values())
     return {
         "target": dict(target or {}),
+        "capabilities_lacking": dict(lacking or {}),
         "profile": profile,
         "passed": sum(1 for r in results if r.outcome == "passed"),
         "failed": sum(1 for r in results if r.outcome == "violation"),
@@ -130,6 +134,11 @@ def markdown(summary: dict[str, Any]) -> str:
              f"({summary['events_per_minute']}/min).", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(summary)]
+    if summary["capabilities_lacking"]:
+        lines += ["", "## What the target lacks", "", "| capability | rules not judged |",
+                  "|---|---|"]
+        lines += [f"| {name} | {', '.join(rules)} |"
+                  for name, rules in sorted(summary["capabilities_lacking"].items())]
     if summary["not_applicable"]:
         lines += ["", "## Not applicable", "", "| rule | the target lacks | tests |",
                   "|---|---|---|"]
@@ -159,8 +168,12 @@ def page(summary: dict[str, Any]) -> str:
                      for k, v in sorted(summary["target"].items()))
     missing = "".join(f"<tr><td>{esc(n['rule'])}</td><td>{esc(', '.join(n['lacks']))}</td>"
                       f"<td>{len(n['tests'])}</td></tr>" for n in summary["not_applicable"])
-    not_applicable = (f"<h2>Not applicable</h2><table><tr><th>rule</th><th>the target lacks"
-                      f"</th><th>tests</th></tr>{missing}</table>" if missing else "")
+    lacks = "".join(f"<tr><td>{esc(name)}</td><td>{esc(', '.join(rules))}</td></tr>"
+                    for name, rules in sorted(summary["capabilities_lacking"].items()))
+    not_applicable = (f"<h2>What the target lacks</h2><table><tr><th>capability</th>"
+                      f"<th>rules not judged</th></tr>{lacks}</table>" if lacks else "")
+    not_applicable += (f"<h2>Not applicable</h2><table><tr><th>rule</th><th>the target lacks"
+                       f"</th><th>tests</th></tr>{missing}</table>" if missing else "")
     verdict = "CONFORMANT" if not summary["failed"] and not summary["errors"] else (
         "VIOLATIONS FOUND" if summary["failed"] else "HARNESS ERRORS")
     return f"""<!doctype html><html><head><meta charset="utf-8">

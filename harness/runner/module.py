@@ -53,14 +53,20 @@ def redelivered(scenario: Scenario) -> bool:
     return False
 
 
-def _delivered_once(env: RunEnvironment, scenario: Scenario) -> ModuleSession:
-    """A fresh database given each event the scenario delivers, once, in journal order: what
-    redelivery must leave unchanged (M1.3, B1), without any model of the module's folds."""
+def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -> ModuleSession:
+    """A fresh database given each event the scenario delivers, once, in journal order, then
+    its compactions: what redelivery must leave unchanged (M1.3, B1), without any model of
+    the module's folds."""
     once = env.fresh_module()
     wanted = {(step["topic"], step["seq"]) for step in scenario.steps if step["op"] == "deliver"}
     for event in scenario.journal():
         if (event.topic, event.seq) in wanted:
             once.apply(event.reducer_args())
+    compacted = {entry.value["step"] for entry in history.completions()
+                 if entry.op == "compact" and entry.type is EntryType.OK}
+    for number, step in enumerate(scenario.steps):  # the compactions that took effect (M4)
+        if number in compacted:
+            once.compact(stream_of(step["topic"]), step["through"])
     return once
 
 
@@ -108,7 +114,7 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
     if scenario.property == "idempotence" and redelivered(scenario):
         index = history.invoke("rebuilder", "deliver_once", {})
-        history.snapshots["delivered_once"] = _delivered_once(env, scenario).snapshot()
+        history.snapshots["delivered_once"] = _delivered_once(env, scenario, history).snapshot()
         history.complete(index, EntryType.OK)
     return history
 
