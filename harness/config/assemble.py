@@ -100,7 +100,7 @@ class StubPublisher:
 
     config: PublisherConfig
     wiring: PublisherWiring
-    crashable: bool
+    server_is_ours: bool
 
     @property
     def service_env(self) -> Mapping[str, str]:
@@ -108,9 +108,11 @@ class StubPublisher:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        found = {Capability.PUBLISHER}
-        if self.crashable:
-            found |= {Capability.PUBLISHER_CRASH, Capability.NETWORK_CUT}
+        """The stub runtime is always the harness's own container, so it can be killed;
+        cutting it off the server needs the server on the harness's network too."""
+        found = {Capability.PUBLISHER, Capability.PUBLISHER_CRASH}
+        if self.server_is_ours:
+            found.add(Capability.NETWORK_CUT)
         return frozenset(found)
 
 
@@ -148,7 +150,7 @@ def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) ->
     publisher = None
     if config.publisher is not None:
         publisher = StubPublisher(config.publisher, publisher_wiring(config.module),
-                                  crashable=stack.server is not None)
+                                  server_is_ours=stack.server is not None)
     pins = {"config": str(config.path), "target": config.name}
     if config.module_adapter is not None:
         pins["module.adapter"] = config.module_adapter.factory

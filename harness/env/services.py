@@ -90,12 +90,14 @@ class ServiceContainer:
     """One running service container, its URLs, and crash/restart controls."""
 
     def __init__(self, spec: ServiceSpec, image: str, network: Network | None = None,
-                 host_port: int | None = None, env: dict[str, str] | None = None) -> None:
+                 host_port: int | None = None, env: dict[str, str] | None = None,
+                 extra_hosts: dict[str, str] | None = None) -> None:
         if host_port is not None and not port_is_free(host_port):
             raise EnvironmentFailed(f"host port {host_port} is already in use",
                                     "pick another --port or stop what listens there")
         self.spec = spec
-        self._container = DockerContainer(image).with_kwargs(labels=labels_for(spec.role))
+        self._container = DockerContainer(image).with_kwargs(labels=labels_for(spec.role),
+                                                             extra_hosts=extra_hosts or {})
         if spec.command:
             self._container.with_command(list(spec.command))
         for key, value in (env or {}).items():

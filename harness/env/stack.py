@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -44,6 +45,9 @@ class StackOptions:
     stdb_url: str | None = None
     stdb_image: str | None = None
     host_port: int | None = None
+
+
+HOST_ALIAS = "host.docker.internal"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,18 @@ class Stack:
             raise EnvironmentFailed("the stack was not started", "call start() first")
         return self.options.stdb_url.rstrip("/")
 
+    @property
+    def stdb_url_for_containers(self) -> str:
+        """The server's URL as the stub containers reach it: our container by its network
+        alias, a server given by --stdb-url with loopback names replaced by the host's."""
+        if self.server is not None:
+            return self.server.internal_url
+        parts = urlsplit(self.stdb_url)
+        if parts.hostname in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+            port = f":{parts.port}" if parts.port else ""
+            return urlunsplit(parts._replace(netloc=f"{HOST_ALIAS}{port}"))
+        return self.stdb_url
+
     def publish(self, module: BuiltModule, name: str | None = None) -> Database:
         """Publish `module` under a fresh name with a fresh owner identity, and check that
         the server holds exactly the bytes that were built.
@@ -168,25 +184,35 @@ class Stack:
             self._network = Network(docker_network_kw={"labels": labels_for("network")})
             self._network.create()
         image = ensure_stub_image(client)
+        # A server the harness did not start may listen on the host's loopback: the stubs
+        # reach it through the host gateway under this name (see stdb_url_for_containers).
+        hosts = {HOST_ALIAS: "host-gateway"} if self.server is None else None
         self.services[spec.role] = ServiceContainer(spec, image, self._network,
-                                                    env=dict(env or {})).start()
+                                                    env=dict(env or {}),
+                                                    extra_hosts=hosts).start()
         return self.services[spec.role]
 
-    def cut(self, service: ServiceContainer) -> None:
-        """Partition `service` from its peers on the harness network.
+    def cut_server(self) -> None:
+        """Partition the SpacetimeDB container from its peers on the harness network.
 
         The service is reattached without its alias: peers can no longer resolve or reach
         it (open connections drop with the old endpoint), while the host keeps its
         published port, so the harness can still observe both sides during the cut."""
-        network = self._docker_network()
-        network.disconnect(service.container_id)
-        network.connect(service.container_id)
+        network, server = self._docker_network(), self._own_server()
+        network.disconnect(server.container_id)
+        network.connect(server.container_id)
 
-    def heal(self, service: ServiceContainer) -> None:
-        """End the partition: reattach `service` under its alias."""
-        network = self._docker_network()
-        network.disconnect(service.container_id)
-        network.connect(service.container_id, aliases=[service.spec.alias])
+    def heal_server(self) -> None:
+        """End the partition: reattach the server under its alias."""
+        network, server = self._docker_network(), self._own_server()
+        network.disconnect(server.container_id)
+        network.connect(server.container_id, aliases=[server.spec.alias])
+
+    def _own_server(self) -> ServiceContainer:
+        if self.server is None:
+            raise EnvironmentFailed("network faults need a SpacetimeDB container the harness "
+                                    "started", "run without --stdb-url")
+        return self.server
 
     def _docker_network(self) -> DockerNetwork:
         if self._network is None:

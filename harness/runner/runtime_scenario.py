@@ -99,12 +99,10 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     history = History()
     target = env.fresh_module()
     runtime = env.runtime()
-    if env.stack.server is None:
-        raise RuntimeError("runtime scenarios need the SpacetimeDB container")
     client = RuntimeClient(runtime.url)
     _alive(runtime, client)
     wiring = env.publisher_wiring()
-    _retrying(runtime, client, partial(client.set_target, env.stack.server.internal_url,
+    _retrying(runtime, client, partial(client.set_target, env.stack.stdb_url_for_containers,
                                        target.database.name, target.database.owner.token,
                                        reducer=wiring.reducer, args=wiring.args,
                                        permanent_errors=wiring.permanent_errors))
@@ -134,10 +132,10 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
                 runtime.kill9()
                 runtime.restart()
             elif op == "cut_network" and not cut:  # the runtime can no longer reach the server
-                env.stack.cut(env.stack.server)
+                env.stack.cut_server()
                 cut = True
             elif op == "heal_network" and cut:
-                env.stack.heal(env.stack.server)
+                env.stack.heal_server()
                 cut = False
             elif op == "settle":
                 _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
@@ -145,7 +143,7 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
                 time.sleep(step["ms"] / 1000)
             history.complete(index, EntryType.OK)
     if cut:
-        env.stack.heal(env.stack.server)
+        env.stack.heal_server()
     quiescent = _settle(runtime, client, SETTLE_TIMEOUT_S)
     status = _retrying(runtime, client, client.status)
     history.snapshots["runtime"] = {
