@@ -90,7 +90,7 @@ class ServiceContainer:
     """One running service container, its URLs, and crash/restart controls."""
 
     def __init__(self, spec: ServiceSpec, image: str, network: Network | None = None,
-                 host_port: int | None = None, env: dict[str, str] | None = None,
+                 host_port: int | None = None, *, env: dict[str, str] | None = None,
                  extra_hosts: dict[str, str] | None = None) -> None:
         if host_port is not None and not port_is_free(host_port):
             raise EnvironmentFailed(f"host port {host_port} is already in use",

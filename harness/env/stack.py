@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from docker.models.networks import Network as DockerNetwork
 from testcontainers.core.network import Network
