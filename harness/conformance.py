@@ -8,6 +8,7 @@ reproduce the failure (`stdb-harness repro <ID>`).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ from typing import Any
 from harness import golden
 from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
-from harness.checks.verdict import Verdict, Violation, verdict
+from harness.checks.verdict import Verdict, Violation, distinct_rules, verdict
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX
 from harness.history import History
@@ -83,6 +84,18 @@ class ContractViolation(AssertionError):
         self.scenario = scenario
         self.verdict = result
 
+
+@functools.cache
+def _violation_type(key: tuple[str, ...]) -> type[ContractViolation]:
+    name = "ContractViolation_" + "_".join(key)
+    return type(name, (ContractViolation,), {"__module__": __name__})
+
+
+def violation_type(result: Verdict) -> type[ContractViolation]:
+    """One exception type per set of broken rules, so that Hypothesis, which tells bugs apart
+    by exception type and origin, searches for and shrinks each separately: a target with
+    five defects shows five violations, each with its own minimal scenario ID."""
+    return _violation_type(distinct_rules(result.broken_rules))
 
 class ScenarioNotApplicable(Exception):
     """The target lacks what the scenario needs: reported per rule, never a verdict."""
@@ -196,9 +209,10 @@ class Judge:
                 extra["spacetimedb.log"] = self.env.stack.server.logs()[-200_000:]
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
         record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
+        record.repro = self.repro.format(id=scenario.id)
         self.recorder.add(record)
         label_scenario(scenario, result, self.env.target,
                        Path(record.artefacts) if record.artefacts else None)
         if not result.ok:
-            raise ContractViolation(scenario, result, Path(record.artefacts), self.repro)
+            raise violation_type(result)(scenario, result, Path(record.artefacts), self.repro)
         return result

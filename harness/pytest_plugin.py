@@ -33,7 +33,7 @@ from harness.errors import DockerUnavailable, HarnessError
 from harness.profiles import PROFILES, Profile, activate
 from harness.reports import summary
 from harness.reports.allure_labels import label_not_applicable
-from harness.reports.records import Recorder
+from harness.reports.records import Recorder, distinct_failures
 from harness.runner.applicability import NotApplicable, not_applicable
 from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
@@ -332,15 +332,14 @@ def pytest_runtest_makereport(item: pytest.Item,
     if session.judged:
         for key, value in sorted(session.target_pins.items()):
             item.user_properties.append((f"target.{key}", value))
-    failing = [record for record in records if not record.ok]
-    if failing:
-        final = failing[-1]  # Hypothesis replays the shrunk example last
+    finals = distinct_failures(records)  # one per distinct bug, each shrunk
+    for final in finals:
         item.user_properties.append(("scenario_id", final.scenario_id))
-        item.user_properties.append(("rules", ",".join(sorted({str(v["rule"])
-                                                               for v in final.violations}))))
-        for earlier in failing[:-1]:
-            if earlier.artefacts and earlier.artefacts != final.artefacts:
-                shutil.rmtree(earlier.artefacts, ignore_errors=True)
+        item.user_properties.append(("rules", ",".join(final.broken_rules)))
+    kept = {final.artefacts for final in finals}
+    for record in records:
+        if not record.ok and record.artefacts and record.artefacts not in kept:
+            shutil.rmtree(record.artefacts, ignore_errors=True)
     if records:
         item.user_properties.append(("scenarios_judged", str(len(records))))
         item.user_properties.append(("events_checked", str(sum(r.events for r in records))))

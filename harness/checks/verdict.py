@@ -64,3 +64,14 @@ class Verdict:
 def verdict(property_name: str, rules: Iterable[str],
             violations: Iterable[Violation]) -> Verdict:
     return Verdict(property_name, tuple(rules), tuple(violations))
+
+
+# Rules that only restate another violation (a golden or a rebuild differing because a fold
+# is wrong): left out when telling one bug from another.
+CONSEQUENTIAL_RULES = frozenset({"G1", "G2"})
+
+
+def distinct_rules(rules: Iterable[str]) -> tuple[str, ...]:
+    """What tells one bug from another: the rules it breaks, less the consequential ones."""
+    found = set(rules)
+    return tuple(sorted(found - CONSEQUENTIAL_RULES or found))

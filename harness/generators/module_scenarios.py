@@ -161,16 +161,35 @@ def stale_cursor_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Sc
         cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
         steps.append({"op": "resume", "client": f"c{number}", "topic": topic,
                       "cursor": cursor, "budget": budget})
-    acks = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 9)),
-                    max_size=3 if options.acks else 0)
-    for client, which, seq in draw(acks):
-        topic = sorted(heads)[which % len(heads)]
-        steps.append({"op": "ack", "topic": topic, "client": f"c{client}",
-                      "seq": seq % (delivered[topic] + 2)})
+    steps += draw(ack_pairs(heads, delivered)) if options.acks else []
     for topic, head in sorted(heads.items()):  # live events after the resumes
         steps += [{"op": "deliver", "topic": topic, "seq": s}
                   for s in range(delivered[topic] + 1, head + 1)]
     return Scenario("stale_cursor", ("R1", "R2", "R3", "R4"), tuple(steps))
+
+
+ACK_MOVES = ("back", "same", "forward", "ahead")
+
+
+@st.composite
+def ack_pairs(draw: st.DrawFn, heads: dict[str, int], delivered: dict[str, int]) -> list[Step]:
+    """Checkpoints in pairs, so that every clause of M6 is reached: the second ack of a pair
+    moves back (checkpoint_regression), stays, moves forward, or passes the head
+    (checkpoint_ahead_of_head), by the same client or by another one (whose checkpoint the
+    first must not move)."""
+    steps: list[Step] = []
+    for client, other, which, first, move in draw(st.lists(st.tuples(
+            st.integers(0, 1), st.booleans(), st.integers(0, 1), st.integers(0, 9),
+            st.sampled_from(ACK_MOVES)), max_size=2)):
+        topic = sorted(heads)[which % len(heads)]
+        done = delivered[topic]
+        seq = first % (done + 1)
+        second = {"back": max(0, seq - 1), "same": seq, "forward": min(done, seq + 1),
+                  "ahead": done + 1 + first % 2}[move]
+        steps.append({"op": "ack", "topic": topic, "client": f"c{client}", "seq": seq})
+        steps.append({"op": "ack", "topic": topic, "client": f"c{client ^ int(other)}",
+                      "seq": second})
+    return steps
 
 
 PUBLISHER_FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from harness.checks.verdict import distinct_rules
+
 
 @dataclass
 class ScenarioRecord:
@@ -23,6 +25,7 @@ class ScenarioRecord:
     finished_at: float = field(default_factory=time.time)
     # capabilities the target lacks for this scenario; then it was not run at all
     not_applicable: list[str] = field(default_factory=list)
+    repro: str = ""  # the command that replays this scenario against the same target
 
     @property
     def ok(self) -> bool:
@@ -31,6 +34,30 @@ class ScenarioRecord:
     @property
     def applicable(self) -> bool:
         return not self.not_applicable
+
+    @property
+    def broken_rules(self) -> list[str]:
+        return sorted({str(v["rule"]) for v in self.violations})
+
+    def explain(self) -> str:
+        """The whole verdict of this scenario, as stored: ID, every violation, repro."""
+        lines = [f"SCENARIO ID: {self.scenario_id}"]
+        lines += [f"  - [{v['rule']}] {v['message']}" for v in self.violations]
+        if self.artefacts:
+            lines.append(f"artefacts: {self.artefacts}")
+        if self.repro:
+            lines.append(f"reproduce: {self.repro}")
+        return "\n".join(lines)
+
+
+def distinct_failures(records: list[ScenarioRecord]) -> list[ScenarioRecord]:
+    """The last failing record of each distinct bug (its broken rules), in the order the bugs
+    were found: Hypothesis replays each bug's shrunk example last."""
+    last: dict[tuple[str, ...], ScenarioRecord] = {}
+    for record in records:
+        if not record.ok:
+            last[distinct_rules(record.broken_rules)] = record
+    return list(last.values())
 
 
 @dataclass

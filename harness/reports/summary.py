@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.reports.records import ScenarioRecord
+from harness.reports.records import ScenarioRecord, distinct_failures
 
 SUITE_PROPERTIES = ("idempotence", "rebuild", "stale_cursor", "token_parity")
 
@@ -72,19 +72,20 @@ def build(profile: str, started: float, results: list[TestResult],
         bucket["duration_s"] = round(bucket["duration_s"] + result.seconds, 2)
         if result.outcome == "violation":
             failing = [r for r in result.records if not r.ok]
-            final = failing[-1] if failing else None
             detected = round(failing[0].finished_at - started, 2) if failing else None
-            violations.append({
-                "id": final.scenario_id if final else "",
-                "property": result.property_name,
-                "rules": sorted({str(v["rule"]) for v in final.violations}) if final else [],
-                "test": result.nodeid,
-                "events": final.events if final else 0,
-                "detected_after_s": detected,
-                "artefacts": final.artefacts if final else "",
-                "explanation": result.message,
-                "violations": final.violations if final else [],
-            })
+            finals: list[ScenarioRecord | None] = [*distinct_failures(result.records)]
+            for final in finals or [None]:
+                violations.append({
+                    "id": final.scenario_id if final else "",
+                    "property": result.property_name,
+                    "rules": final.broken_rules if final else [],
+                    "test": result.nodeid,
+                    "events": final.events if final else 0,
+                    "detected_after_s": detected,
+                    "artefacts": final.artefacts if final else "",
+                    "explanation": final.explain() if final else result.message,
+                    "violations": final.violations if final else [],
+                })
     events = sum(p["events"] for p in properties.values())
     return {
         "target": dict(target or {}),
