@@ -20,6 +20,7 @@ from harness.drivers.control import ControlClient
 from harness.env.built_module import BuiltModule
 from harness.env.module_build import build_module
 from harness.env.processes import ServiceProcess
+from harness.env.services import ServiceSpec
 from harness.env.stack import Stack
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget, control_capabilities
@@ -84,6 +85,10 @@ class ConfiguredControl:
             if self.config.signing_key:
                 env[STUB_SIGNING_KEY_ENV] = self.config.signing_key
             return self.stack.control(env).url
+        if service.kind == "image" and service.image is not None:
+            spec = ServiceSpec("control", service.port, "control", service.ready_path,
+                               service.command)
+            return self.stack.service(spec, service.env, image=service.image).url
         self._process = ServiceProcess("control", service.command, service.ready_path,
                                        service.env, self.root).start()
         return self._process.url

@@ -43,6 +43,7 @@ from harness.targets.templates import (
     APPLY_FIELDS,
     COMPACT_FIELDS,
     RESUME_FIELDS,
+    TemplateError,
     check_templates,
     field_names,
 )
@@ -97,8 +98,8 @@ def load_config(explicit: Path | None, start: Path) -> HarnessConfig:
 def parse_config(path: Path, document: Mapping[str, Any],
                  overrides: Mapping[str, Any] | None = None) -> HarnessConfig:
     """Validate a config document; `overrides` (dotted keys) are a mutant's changes."""
-    where = f"{path}: [{SECTION}]" if path.name == "pyproject.toml" else str(path)
-    doc = _Table(where, _with_overrides(document, overrides or {}))
+    where = f"{path} [{SECTION}]" if path.name == "pyproject.toml" else str(path)
+    doc = _Table(where, "", _with_overrides(document, overrides or {}))
     doc.only("target", "scenarios", "golden", "module", "client", "control", "publisher",
              "mutants")
     root = path.parent
@@ -139,15 +140,23 @@ def _deep_copy(value: Mapping[str, Any]) -> dict[str, Any]:
 class _Table:
     """A config table with the path of keys that led to it, for messages that name it."""
 
-    def __init__(self, where: str, data: Mapping[str, Any]) -> None:
-        self.where = where
+    def __init__(self, file: str, prefix: str, data: Mapping[str, Any]) -> None:
+        self.file = file
+        self.prefix = prefix
         self.data = data
 
     def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if "." in self.where or "]" in self.where else name
+        return f"{self.prefix}.{name}" if self.prefix else name
 
     def fail(self, name: str, problem: str, fix: str) -> ConfigError:
-        return ConfigError(f"config key {self.key(name)}: {problem}", fix)
+        return ConfigError(f"{self.file}: config key {self.key(name)}: {problem}", fix)
+
+    def templates(self, name: str, templates: list[Any], fields: frozenset[str]) -> None:
+        """Refuse any template field the operation cannot fill, naming this key."""
+        try:
+            check_templates(self.key(name), templates, fields)
+        except TemplateError as exc:
+            raise ConfigError(f"{self.file}: config key {exc.message}", exc.hint) from exc
 
     def only(self, *allowed: str) -> None:
         for name in self.data:
@@ -158,7 +167,7 @@ class _Table:
         value = self.data.get(name, {})
         if not isinstance(value, Mapping):
             raise self.fail(name, f"must be a table, got {value!r}", f"write [{name}] or {{...}}")
-        return _Table(self.key(name), value)
+        return _Table(self.file, self.key(name), value)
 
     def string(self, name: str, default: str | None = None) -> str:
         value = self.data.get(name, default)
@@ -235,7 +244,7 @@ def _reducer(reducers: _Table, operation: str) -> ReducerCall | None:
     if not isinstance(args, list):
         raise table.fail("args", f"must be a list, got {args!r}",
                          'write args = ["{stream_id}", "{seq}", true]')
-    check_templates(table.key("args"), args, fields)
+    table.templates("args", args, fields)
     return ReducerCall(table.string("name", default.name), tuple(args))
 
 
@@ -248,9 +257,8 @@ def _module_mapping(module: _Table) -> ModuleMapping:
     assert apply is not None  # _reducer refuses a missing apply
     key_format = module.string("idempotency_key", "{idempotency_key}")
     hash_format = module.string("payload_hash", "{payload_hash}")
-    check_templates(module.key("idempotency_key"), [key_format], APPLY_FIELDS - {"payload_hash"})
-    check_templates(module.key("payload_hash"), [hash_format],
-                    APPLY_FIELDS - {"idempotency_key"})
+    module.templates("idempotency_key", [key_format], APPLY_FIELDS - {"payload_hash"})
+    module.templates("payload_hash", [hash_format], APPLY_FIELDS - {"idempotency_key"})
     return ModuleMapping(
         apply=apply,
         compact=_reducer(reducers, "compact"),
@@ -318,12 +326,13 @@ def _adapter(table: _Table, name: str) -> AdapterRef:
 
 
 def _service(table: _Table, default_ready: str) -> ServiceSource:
-    given = [k for k in ("service", "url", "command") if k in table.data]
+    given = [k for k in ("service", "url", "command", "image") if k in table.data]
     if len(given) != 1:
-        raise table.fail("service", f"give exactly one of service = \"stub\", url, command "
-                         f"(got {', '.join(given) or 'none'})",
+        raise table.fail("service", f"give exactly one of service = \"stub\", url, command, "
+                         f"image (got {', '.join(given) or 'none'})",
                          'service = "stub" starts the harness\'s stub; url = a running one; '
-                         'command = ["prog", "--port", "{port}"] is started by the harness')
+                         'command = ["prog", "--port", "{port}"] or image = "name:tag" (with '
+                         "port =) is started by the harness")
     ready = table.string("ready_path", default_ready)
     env = table.table("env")
     for key in env.data:
@@ -335,6 +344,13 @@ def _service(table: _Table, default_ready: str) -> ServiceSource:
         return ServiceSource("stub", ready_path=ready, env=dict(env.data))
     if "url" in table.data:
         return ServiceSource("url", url=table.string("url").rstrip("/"), ready_path=ready)
+    if "image" in table.data:
+        port = table.data.get("port")
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise table.fail("port", f"must be the port the image listens on, got {port!r}",
+                             "write port = 8080")
+        return ServiceSource("image", command=table.strings("args"), image=table.string("image"),
+                             port=port, ready_path=ready, env=dict(env.data))
     command = table.strings("command")
     if not command or not any("{port}" in part for part in command):
         raise table.fail("command", "must be a non-empty list with a {port} placeholder",
@@ -343,8 +359,8 @@ def _service(table: _Table, default_ready: str) -> ServiceSource:
 
 
 def _control(table: _Table, root: Path) -> ControlConfig:
-    table.only("service", "url", "command", "ready_path", "env", "admin", "options", "routes",
-               "policy", "signing_key", "lacks")
+    table.only("service", "url", "command", "image", "port", "args", "ready_path", "env",
+               "admin", "options", "routes", "policy", "signing_key", "lacks")
     service = _service(table, "/healthz")
     admin = AdapterRef(table.string("admin"), dict(table.table("options").data)) \
         if "admin" in table.data else None

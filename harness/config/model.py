@@ -41,11 +41,14 @@ class AdapterRef:
 @dataclass(frozen=True)
 class ServiceSource:
     """A service the harness reaches or starts: `stub` (the harness's stub container), a
-    URL of one already running, or a command the harness starts on a free port."""
+    URL of one already running, a command the harness starts on a free port, or an image it
+    starts as a container (`args` its command, `port` the one it listens on)."""
 
-    kind: str  # "stub" | "url" | "command"
+    kind: str  # "stub" | "url" | "command" | "image"
     url: str | None = None
     command: tuple[str, ...] = ()
+    image: str | None = None
+    port: int = 0
     ready_path: str = "/healthz"
     env: Mapping[str, str] = field(default_factory=dict)
 

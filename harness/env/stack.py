@@ -171,10 +171,11 @@ class Stack:
                 )
         return Database(self.stdb_url, database, owner, module, info.program_hash)
 
-    def service(self, spec: ServiceSpec, env: Mapping[str, str] | None = None
-                ) -> ServiceContainer:
-        """A stub service, started on first request on the harness's network (made then
-        when the server is not ours: the control stub needs no SpacetimeDB at all)."""
+    def service(self, spec: ServiceSpec, env: Mapping[str, str] | None = None,
+                image: str | None = None) -> ServiceContainer:
+        """A service container, started on first request on the harness's network (made
+        then when the server is not ours: a control service needs no SpacetimeDB at all):
+        the stub image by default, or a user's `image`."""
         if spec.role in self.services:
             return self.services[spec.role]
         client = docker_client()
@@ -183,7 +184,7 @@ class Stack:
                 install_cleanup(client)
             self._network = Network(docker_network_kw={"labels": labels_for("network")})
             self._network.create()
-        image = ensure_stub_image(client)
+        image = image or ensure_stub_image(client)
         # A server the harness did not start may listen on the host's loopback: the stubs
         # reach it through the host gateway under this name (see stdb_url_for_containers).
         hosts = {HOST_ALIAS: "host-gateway"} if self.server is None else None
