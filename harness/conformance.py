@@ -41,6 +41,7 @@ from harness.runner.runtime_scenario import run_runtime_scenario
 from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
+from harness.scenario.steps import Resume, ViaRuntime
 from harness.targets.capabilities import Capability
 
 Checker = Callable[[Scenario, History], Verdict]
@@ -55,8 +56,8 @@ CHECKERS: Mapping[str, Checker] = {
 
 
 def run_delivery_scenario(scenario: Scenario, env: RunEnvironment) -> History:
-    """The harness delivers itself, or (with `via_runtime`) the target's publisher."""
-    if scenario.count("via_runtime"):
+    """The harness delivers itself, or (with `ViaRuntime`) the target's publisher."""
+    if scenario.count(ViaRuntime):
         return run_runtime_scenario(scenario, env)
     return run_module_scenario(scenario, env)
 
@@ -170,7 +171,7 @@ class Judge:
         needs = scenario_needs(scenario)
         if scenario.property == "token_parity":
             needs.add(Capability.CONTROL)
-        if scenario.property == "stale_cursor" and scenario.count("resume"):
+        if scenario.property == "stale_cursor" and scenario.count(Resume):
             needs.add(Capability.CLIENT)
         return not_applicable(needs, self.env.capabilities)
 

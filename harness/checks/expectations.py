@@ -18,20 +18,30 @@ from harness.contract.streams import stream_of
 from harness.model.module import ReferenceModel
 from harness.model.outcome import Outcome
 from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    Deliver,
+    Preempt,
+    Rebuild,
+    Resume,
+)
 
 PUBLISHER = "publisher"
 
 
-def forged(event: Event, payload: dict[str, object]) -> Event:
-    """The same identity (topic, seq) with other content: what a `conflict` step sends."""
+def forged(event: Event, payload: Mapping[str, Any]) -> Event:
+    """The same identity (topic, seq) with other content: what a `Conflict` step sends."""
     return Event(event.topic, event.seq, event.kind, payload, event.published_at_ms)
 
 
-def preempting(scenario: Scenario, step: Mapping[str, Any]) -> Event:
-    """The event a `preempt` step applies: the journal's (topic, seq) with one more field,
+def preempting(scenario: Scenario, step: Preempt) -> Event:
+    """The event a `Preempt` step applies: the journal's (topic, seq) with one more field,
     so it is valid for its kind but a conflict with the real one (E6)."""
-    real = scenario.event(step["topic"], step["seq"])
-    return forged(real, {**real.payload, "forged": step["forged"]})
+    real = scenario.event(step.topic, step.seq)
+    return forged(real, {**real.payload, "forged": step.forged})
 
 
 WRONG_HASH = "sha256:" + "0" * 64
@@ -71,9 +81,8 @@ def rebuild_model(scenario: Scenario, seed: int) -> ReferenceModel:
     model = ReferenceModel(PUBLISHER)
     for event in interleaving(scenario.journal(), seed):
         model.apply_event(PUBLISHER, event.reducer_args())
-    for step in scenario.steps:
-        if step["op"] == "compact":
-            model.compact_stream(PUBLISHER, stream_of(step["topic"]), step["through"])
+    for compaction in scenario.of(Compact):
+        model.compact_stream(PUBLISHER, stream_of(compaction.topic), compaction.through)
     return model
 
 
@@ -82,26 +91,28 @@ def expect(scenario: Scenario) -> Expectation:
     model = ReferenceModel(PUBLISHER)
     expectation = Expectation()
     for number, step in enumerate(scenario.steps):
-        op = step["op"]
-        if op == "deliver":
-            event = scenario.event(step["topic"], step["seq"])
-            expectation.outcomes[number] = model.apply_event(PUBLISHER, event.reducer_args())
-        elif op == "conflict":
-            event = forged(scenario.event(step["topic"], step["seq"]), step["payload"])
-            expectation.outcomes[number] = model.apply_event(PUBLISHER, event.reducer_args())
-        elif op == "bad_hash":
-            expectation.outcomes[number] = model.apply_event(
-                PUBLISHER, wrong_hash(scenario.event(step["topic"], step["seq"])))
-        elif op == "ack":
-            expectation.outcomes[number] = model.ack_checkpoint(
-                step["client"], stream_of(step["topic"]), step["seq"])
-        elif op == "compact":
-            expectation.outcomes[number] = model.compact_stream(
-                PUBLISHER, stream_of(step["topic"]), step["through"])
-        elif op == "resume":
-            expectation.outcomes[number] = model.resume_stream(
-                step["client"], stream_of(step["topic"]), step["cursor"], step["budget"])
-        elif op == "rebuild":
-            expectation.rebuilds[number] = rebuild_model(scenario, step["seed"]).snapshot()
+        match step:
+            case Deliver(topic, seq):
+                event = scenario.event(topic, seq)
+                expectation.outcomes[number] = model.apply_event(PUBLISHER,
+                                                                 event.reducer_args())
+            case Conflict(topic, seq, payload):
+                event = forged(scenario.event(topic, seq), payload)
+                expectation.outcomes[number] = model.apply_event(PUBLISHER,
+                                                                 event.reducer_args())
+            case BadHash(topic, seq):
+                expectation.outcomes[number] = model.apply_event(
+                    PUBLISHER, wrong_hash(scenario.event(topic, seq)))
+            case Ack(client, topic, seq):
+                expectation.outcomes[number] = model.ack_checkpoint(
+                    client, stream_of(topic), seq)
+            case Compact(topic, through):
+                expectation.outcomes[number] = model.compact_stream(
+                    PUBLISHER, stream_of(topic), through)
+            case Resume(client, topic, cursor, budget):
+                expectation.outcomes[number] = model.resume_stream(
+                    client, stream_of(topic), cursor, budget)
+            case Rebuild(seed):
+                expectation.rebuilds[number] = rebuild_model(scenario, seed).snapshot()
     expectation.final = model.snapshot()
     return expectation

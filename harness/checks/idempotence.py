@@ -16,13 +16,14 @@ from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, verdict
 from harness.history import History
 from harness.scenario.model import Scenario
+from harness.scenario.steps import ViaRuntime
 
 PROPERTY = "idempotence"
 RULES = ("E6", "M1", "M2", "M3", "B1", "B2", "B3", "B5", "P1", "P2")
 
 
 def check(scenario: Scenario, history: History) -> Verdict:
-    if scenario.count("via_runtime"):
+    if scenario.count(ViaRuntime):
         return verdict(PROPERTY, RULES, runtime_delivery.violations(scenario, history))
     expected = expect(scenario)
     violations = list(outcome_violations(history, expected.outcomes))

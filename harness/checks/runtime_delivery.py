@@ -1,7 +1,7 @@
 """Publisher delivery (B1-B5, E2): through faults, crashes and cuts, the module ends up
 holding exactly the projection of the whole journal.
 
-Judged from the history of a `via_runtime` scenario: each append got the seq E2 gives
+Judged from the history of a `ViaRuntime` scenario: each append got the seq E2 gives
 it; every stream's delivered head reached its journal head with no dead letter (a valid
 journal has nothing permanent to refuse, B3); the publisher went quiet (B5); and the
 module's snapshot equals the oracle's projection of the journal, however often and in
@@ -20,6 +20,7 @@ from harness.contract.snapshot import Snapshot
 from harness.history import History
 from harness.model.module import ReferenceModel
 from harness.scenario.model import Scenario
+from harness.scenario.steps import Event, Preempt
 
 DELIVERY_TABLES = frozenset({"sync_event", "stream_head"})
 PROJECTION_TABLES = frozenset({"run_summary", "worker_status"})
@@ -41,15 +42,15 @@ def simulate(scenario: Scenario) -> tuple[Snapshot, dict[str, int]]:
 
     Steps are replayed in order against the oracle: an appended event is delivered unless
     its stream is already held; the first delivery the module refuses holds the stream
-    (a permanent error, B3). A `preempt` is applied by the harness itself at its place;
+    (a permanent error, B3). A `Preempt` is applied by the harness itself at its place;
     the runner settles first, so every earlier delivery has happened by then."""
     model = ReferenceModel(PUBLISHER)
     held: dict[str, int] = {}
     journal = iter(scenario.journal())
     for step in scenario.steps:
-        if step["op"] == "preempt":
+        if isinstance(step, Preempt):
             model.apply_event(PUBLISHER, preempting(scenario, step).reducer_args())
-        elif step["op"] == "event":
+        elif isinstance(step, Event):
             event = next(journal)
             if event.stream_id in held:
                 continue

@@ -22,28 +22,28 @@ from harness.contract.streams import stream_of
 from harness.history import History
 from harness.model.outcome import Outcome
 from harness.scenario.model import Scenario
+from harness.scenario.steps import Resume
 
 PROPERTY = "stale_cursor"
 RULES = ("R1", "R2", "R3", "R4", "M4")
 
 
-def _last_resumes(scenario: Scenario) -> dict[tuple[str, str], tuple[int, Mapping[str, Any]]]:
-    last: dict[tuple[str, str], tuple[int, Mapping[str, Any]]] = {}
+def _last_resumes(scenario: Scenario) -> dict[tuple[str, str], tuple[int, Resume]]:
+    last: dict[tuple[str, str], tuple[int, Resume]] = {}
     for number, step in enumerate(scenario.steps):
-        if step["op"] == "resume":
-            last[(step["client"], stream_of(step["topic"]))] = (number, step)
+        if isinstance(step, Resume):
+            last[(step.client, stream_of(step.topic))] = (number, step)
     return last
 
 
-def _judge_client(who: str, step: Mapping[str, Any], expected: Outcome, record: Mapping[str, Any],
+def _judge_client(who: str, step: Resume, expected: Outcome, record: Mapping[str, Any],
                   head: int) -> Iterator[Violation]:
+    cursor = step.cursor
     if record.get("failure"):
-        yield Violation("R2", f"{who} resumed at {step['cursor']} and gave up: "
-                        f"{record['failure']}")
+        yield Violation("R2", f"{who} resumed at {cursor} and gave up: {record['failure']}")
         return
     steps = record["steps"]
     delivered = [s["seq"] for s in steps if s["kind"] == "Delivered"]
-    cursor = step["cursor"]
     if expected.error is None:
         want = list(range(cursor + 1, head + 1))
         if delivered != want:

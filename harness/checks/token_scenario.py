@@ -13,9 +13,11 @@ from harness.checks.token_parity import Observation, check_token_parity
 from harness.checks.verdict import Verdict, verdict
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import Exchange
+from harness.errors import HarnessError
 from harness.generators.token_requests import case_of
 from harness.history import History
 from harness.scenario.model import Scenario
+from harness.scenario.steps import Token, TokenBody
 
 PROPERTY = "token_parity"
 
@@ -28,9 +30,13 @@ def check(scenario: Scenario, history: History) -> Verdict:
     control = history.snapshots.get("control", {})
     observations: list[Observation] = []
     for entry in history.completions():
-        if entry.op not in ("token", "token_body") or "not_applicable" in entry.value:
+        if entry.op not in (Token.op, TokenBody.op) or "not_applicable" in entry.value:
             continue
         step = scenario.steps[entry.value["step"]]
+        if not isinstance(step, Token | TokenBody):
+            raise HarnessError(f"history entry {entry.index} cites step {entry.value['step']}, "
+                               "which is not a token step",
+                               "the stored history does not belong to this scenario")
         canonical, alias = _exchange(entry.value["canonical"]), _exchange(entry.value["alias"])
         assert canonical is not None and alias is not None
         observations.append(Observation(case_of(step), canonical, alias,

@@ -13,6 +13,7 @@ from harness.history import History
 from harness.scenario.files import save
 from harness.scenario.ids import decode
 from harness.scenario.model import Scenario
+from harness.scenario.steps import MalformedScenario
 
 
 def check(args: argparse.Namespace) -> int:
@@ -28,6 +29,9 @@ def check(args: argparse.Namespace) -> int:
         try:
             scenario = Scenario.from_json(json.loads((folder / "scenario.json").read_text()))
             history = History.from_json(json.loads((folder / "history.json").read_text()))
+        except MalformedScenario as exc:
+            raise MalformedScenario(f"{folder / 'scenario.json'}: {exc.message}", exc.hint,
+                                    exc.problems) from exc
         except (OSError, ValueError, KeyError) as exc:
             raise HarnessError(f"{folder}: cannot read the stored run ({exc})",
                                "the folder must hold scenario.json and history.json") from exc

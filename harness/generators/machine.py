@@ -17,7 +17,18 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 
 from harness.generators.module_scenarios import CURSOR_CLASSES, TOPIC_FAMILIES, _cursor, _payload
 from harness.generators.options import Generation
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    CrashSpacetimeDB,
+    Deliver,
+    Event,
+    Resume,
+    Step,
+)
 
 CLIENTS = ("alice", "bob")
 
@@ -56,8 +67,7 @@ class ScenarioMachine(RuleBasedStateMachine):
         topic = self._topic(which)
         kinds = next(k for pattern, k in TOPIC_FAMILIES if topic.startswith(pattern[:4]))
         chosen = kinds[kind % len(kinds)]
-        self.steps.append({"op": "event", "topic": topic, "kind": chosen,
-                           "payload": _payload(chosen, amount)})
+        self.steps.append(Event(topic, chosen, _payload(chosen, amount)))
         self.heads[topic] += 1
 
     @rule(which=st.integers(0, 2))
@@ -65,28 +75,27 @@ class ScenarioMachine(RuleBasedStateMachine):
         topic = self._topic(which)
         if self.delivered[topic] < self.heads[topic]:
             self.delivered[topic] += 1
-            self.steps.append({"op": "deliver", "topic": topic, "seq": self.delivered[topic]})
+            self.steps.append(Deliver(topic, self.delivered[topic]))
 
     @rule(which=st.integers(0, 2), back=st.integers(0, 5))
     def redeliver(self, which: int, back: int) -> None:
         topic = self._topic(which)
         if self.delivered[topic]:
             seq = max(1, self.delivered[topic] - back)
-            self.steps.append({"op": "deliver", "topic": topic, "seq": seq})
+            self.steps.append(Deliver(topic, seq))
 
     @rule(which=st.integers(0, 2), amount=st.integers(0, 9))
     def conflict(self, which: int, amount: int) -> None:
         topic = self._topic(which)
         if self.delivered[topic]:
-            self.steps.append({"op": "conflict", "topic": topic,
-                               "seq": 1 + amount % self.delivered[topic],
-                               "payload": {"forged": amount}})
+            self.steps.append(Conflict(topic, 1 + amount % self.delivered[topic],
+                                       {"forged": amount}))
 
     @rule(which=st.integers(0, 2))
     def deliver_early(self, which: int) -> None:
         topic = self._topic(which)
         if self.delivered[topic] + 2 <= self.heads[topic]:
-            self.steps.append({"op": "deliver", "topic": topic, "seq": self.delivered[topic] + 2})
+            self.steps.append(Deliver(topic, self.delivered[topic] + 2))
 
     @precondition(lambda self: self.options.compaction)
     @rule(which=st.integers(0, 2), keep=st.integers(0, 3))
@@ -95,7 +104,7 @@ class ScenarioMachine(RuleBasedStateMachine):
         through = max(0, self.delivered[topic] - keep)
         if through >= self.oldest[topic]:
             self.oldest[topic] = through + 1
-            self.steps.append({"op": "compact", "topic": topic, "through": through})
+            self.steps.append(Compact(topic, through))
 
     @precondition(lambda self: self.options.clients)
     @rule(client=st.sampled_from(CLIENTS), which=st.integers(0, 2),
@@ -104,33 +113,32 @@ class ScenarioMachine(RuleBasedStateMachine):
     def resume(self, client: str, which: int, kind: str, budget: int, amount: int) -> None:
         topic = self._topic(which)
         cursor = _cursor(kind, self.oldest[topic], self.delivered[topic], budget, amount)
-        self.steps.append({"op": "resume", "client": client, "topic": topic,
-                           "cursor": cursor, "budget": budget})
+        self.steps.append(Resume(client, topic, cursor, budget))
 
     @precondition(lambda self: self.options.acks)
     @rule(client=st.sampled_from(CLIENTS), which=st.integers(0, 2), back=st.integers(-1, 3))
     def ack(self, client: str, which: int, back: int) -> None:
         topic = self._topic(which)
         seq = max(0, self.delivered[topic] - back)
-        self.steps.append({"op": "ack", "client": client, "topic": topic, "seq": seq})
+        self.steps.append(Ack(client, topic, seq))
 
     @rule(which=st.integers(0, 2), back=st.integers(0, 3))
     def bad_hash(self, which: int, back: int) -> None:
         topic = self._topic(which)
         if self.heads[topic]:
             seq = max(1, min(self.heads[topic], self.delivered[topic] + 1 - back))
-            self.steps.append({"op": "bad_hash", "topic": topic, "seq": seq})
+            self.steps.append(BadHash(topic, seq))
 
     @precondition(lambda self: self.options.crashes)
     @rule()
     def crash_spacetimedb(self) -> None:
-        self.steps.append({"op": "crash_stdb"})
+        self.steps.append(CrashSpacetimeDB())
 
     def teardown(self) -> None:
         """Deliver what is left, in order, then judge the scenario that was built."""
         for topic in sorted(self.heads):
-            self.steps += [{"op": "deliver", "topic": topic, "seq": seq}
+            self.steps += [Deliver(topic, seq)
                            for seq in range(self.delivered[topic] + 1, self.heads[topic] + 1)]
-        if self.referee is not None and any(step["op"] == "event" for step in self.steps):
+        if self.referee is not None and any(isinstance(step, Event) for step in self.steps):
             self.referee.judge(Scenario("stale_cursor", ("M1", "M4", "R1", "R2", "R3", "R4"),
                                       tuple(self.steps)))

@@ -14,7 +14,27 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.generators.options import Generation
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    CrashRuntime,
+    CrashSpacetimeDB,
+    CutNetwork,
+    Deliver,
+    Event,
+    Fault,
+    FaultKind,
+    HealNetwork,
+    Preempt,
+    Rebuild,
+    Resume,
+    Settle,
+    Step,
+    ViaRuntime,
+)
 
 DEFAULT = Generation()
 
@@ -43,30 +63,29 @@ def _payload(kind: str, amount: int) -> dict[str, Any]:
 
 
 @st.composite
-def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> list[Step]:
-    """`event` steps over 1..max_topics topics of mixed families."""
+def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> list[Event]:
+    """`Event` steps over 1..max_topics topics of mixed families."""
     families = draw(st.lists(st.sampled_from(range(len(TOPIC_FAMILIES))), min_size=1,
                              max_size=max_topics, unique=True))
-    steps: list[Step] = []
+    steps: list[Event] = []
     for number, family in enumerate(families):
         pattern, kinds = TOPIC_FAMILIES[family]
         topic = pattern.format(f"t{number}")
         for kind, amount in draw(st.lists(st.tuples(st.sampled_from(kinds),
                                                     st.integers(0, 50)),
                                           min_size=1, max_size=max_events)):
-            steps.append({"op": "event", "topic": topic, "kind": kind,
-                          "payload": _payload(kind, amount)})
+            steps.append(Event(topic, kind, _payload(kind, amount)))
     return steps
 
 
-def _heads(journal: list[Step]) -> dict[str, int]:
+def _heads(journal: list[Event]) -> dict[str, int]:
     heads: dict[str, int] = {}
     for step in journal:
-        heads[step["topic"]] = heads.get(step["topic"], 0) + 1
+        heads[step.topic] = heads.get(step.topic, 0) + 1
     return heads
 
 
-def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]],
+def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
                   compaction: bool = True) -> list[Step]:
     """Interpret (action, topic number, amount) triples as delivery steps."""
     heads = _heads(journal)
@@ -78,21 +97,19 @@ def delivery_plan(journal: list[Step], plan: list[tuple[str, int, int]],
         done, head = delivered[topic], heads[topic]
         if action == "next" and done < head:
             delivered[topic] += 1
-            steps.append({"op": "deliver", "topic": topic, "seq": done + 1})
+            steps.append(Deliver(topic, done + 1))
         elif action == "dup" and done:
-            steps.append({"op": "deliver", "topic": topic, "seq": 1 + amount % done})
+            steps.append(Deliver(topic, 1 + amount % done))
         elif action == "conflict":
-            steps.append({"op": "conflict", "topic": topic, "seq": 1 + amount % head,
-                          "payload": {"forged": amount}})
+            steps.append(Conflict(topic, 1 + amount % head, {"forged": amount}))
         elif action == "ahead" and done + 2 <= head:
-            steps.append({"op": "deliver", "topic": topic, "seq": done + 2})
+            steps.append(Deliver(topic, done + 2))
         elif action == "compact" and compaction:
-            steps.append({"op": "compact", "topic": topic, "through": amount % (done + 1)})
+            steps.append(Compact(topic, amount % (done + 1)))
         elif action == "badhash":
-            steps.append({"op": "bad_hash", "topic": topic, "seq": 1 + amount % head})
+            steps.append(BadHash(topic, 1 + amount % head))
     for topic in topics:
-        steps += [{"op": "deliver", "topic": topic, "seq": seq}
-                  for seq in range(delivered[topic] + 1, heads[topic] + 1)]
+        steps += [Deliver(topic, seq) for seq in range(delivered[topic] + 1, heads[topic] + 1)]
     return steps
 
 
@@ -103,20 +120,20 @@ plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integ
 @st.composite
 def idempotence_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps = journal + delivery_plan(journal, draw(plans), options.compaction)
+    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction)]
     if options.crashes and draw(st.booleans()):
-        steps.insert(draw(st.integers(len(journal), len(steps))), {"op": "crash_stdb"})
+        steps.insert(draw(st.integers(len(journal), len(steps))), CrashSpacetimeDB())
     return Scenario("idempotence", ("E6", "M1", "M2", "B1"), tuple(steps))
 
 
 @st.composite
 def rebuild_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps = journal + delivery_plan(journal, draw(plans), options.compaction)
+    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction)]
     if options.crashes and draw(st.booleans()):
-        steps.append({"op": "crash_stdb"})
+        steps.append(CrashSpacetimeDB())
     seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))
-    steps += [{"op": "rebuild", "seed": seed} for seed in seeds]
+    steps += [Rebuild(seed) for seed in seeds]
     return Scenario("rebuild", ("G2", "M5"), tuple(steps))
 
 
@@ -148,23 +165,20 @@ def stale_cursor_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Sc
     oldest: dict[str, int] = {}
     for topic, head in sorted(heads.items()):
         delivered[topic] = draw(st.integers(0, head))
-        steps += [{"op": "deliver", "topic": topic, "seq": s}
-                  for s in range(1, delivered[topic] + 1)]
+        steps += [Deliver(topic, s) for s in range(1, delivered[topic] + 1)]
         through = draw(st.integers(0, delivered[topic] if options.compaction else 0))
         if through:
-            steps.append({"op": "compact", "topic": topic, "through": through})
+            steps.append(Compact(topic, through))
         oldest[topic] = through + 1
     for number, (kind, which, budget, amount) in enumerate(draw(st.lists(
             st.tuples(st.sampled_from(CURSOR_CLASSES), st.integers(0, 1), st.integers(0, 4),
                       st.integers(0, 9)), min_size=1, max_size=3))):
         topic = sorted(heads)[which % len(heads)]
         cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
-        steps.append({"op": "resume", "client": f"c{number}", "topic": topic,
-                      "cursor": cursor, "budget": budget})
+        steps.append(Resume(f"c{number}", topic, cursor, budget))
     steps += draw(ack_pairs(heads, delivered)) if options.acks else []
     for topic, head in sorted(heads.items()):  # live events after the resumes
-        steps += [{"op": "deliver", "topic": topic, "seq": s}
-                  for s in range(delivered[topic] + 1, head + 1)]
+        steps += [Deliver(topic, s) for s in range(delivered[topic] + 1, head + 1)]
     return Scenario("stale_cursor", ("R1", "R2", "R3", "R4"), tuple(steps))
 
 
@@ -186,13 +200,28 @@ def ack_pairs(draw: st.DrawFn, heads: dict[str, int], delivered: dict[str, int])
         seq = first % (done + 1)
         second = {"back": max(0, seq - 1), "same": seq, "forward": min(done, seq + 1),
                   "ahead": done + 1 + first % 2}[move]
-        steps.append({"op": "ack", "topic": topic, "client": f"c{client}", "seq": seq})
-        steps.append({"op": "ack", "topic": topic, "client": f"c{client ^ int(other)}",
-                      "seq": second})
+        steps.append(Ack(f"c{client}", topic, seq))
+        steps.append(Ack(f"c{client ^ int(other)}", topic, second))
     return steps
 
 
-PUBLISHER_FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")
+# What may happen before an appended event: a publisher fault armed, the publisher left to
+# settle, the event pre-empted by a forged copy, the runtime killed or cut off.
+Nemesis = FaultKind | type[Settle | Preempt | CrashRuntime | CutNetwork | HealNetwork]
+
+
+def _crashes(action: Nemesis) -> bool:
+    """Whether the action kills the runtime's process."""
+    return action.crashes if isinstance(action, FaultKind) else action is CrashRuntime
+
+
+def _nemesis_step(action: Nemesis, topic: str, seq: int, count: int) -> Step:
+    """The step of `action`, drawn before the event (topic, seq) is appended."""
+    if isinstance(action, FaultKind):
+        return Fault(action, count)
+    if issubclass(action, Preempt):  # the event about to be appended meets a conflict
+        return Preempt(topic, seq, count)
+    return action()
 
 
 @st.composite
@@ -202,28 +231,24 @@ def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenari
     journal = draw(journal_steps(max_topics=3, max_events=5))
     order = draw(st.permutations(range(len(journal))))
     topics_seen: dict[str, int] = {}
-    events: list[Step] = []
+    events: list[Event] = []
     for position in order:  # any interleaving of the topics, each topic in its own order
-        topic = journal[position]["topic"]
-        mine = [step for step in journal if step["topic"] == topic]
+        topic = journal[position].topic
+        mine = [step for step in journal if step.topic == topic]
         events.append(mine[topics_seen.get(topic, 0)])
         topics_seen[topic] = topics_seen.get(topic, 0) + 1
-    nemesis = [*PUBLISHER_FAULTS, "settle", "preempt"]
+    nemesis: list[Nemesis] = [*FaultKind, Settle, Preempt]
     if options.runtime_crashes:
-        nemesis += ["crash_runtime", "cut_network", "heal_network"]
+        nemesis += [CrashRuntime, CutNetwork, HealNetwork]
     if not options.publisher_crash_faults:  # a crash fault kills the runtime's process
-        nemesis = [n for n in nemesis if not n.startswith("crash")]
-    steps: list[Step] = [{"op": "via_runtime"}]
+        nemesis = [n for n in nemesis if not _crashes(n)]
+    steps: list[Step] = [ViaRuntime()]
     appended: dict[str, int] = {}
     for event in events:
         for action, count in draw(st.lists(st.tuples(st.sampled_from(nemesis),
                                                      st.integers(1, 3)), max_size=1)):
-            if action == "preempt":  # the event about to be appended meets a conflict
-                steps.append({"op": "preempt", "topic": event["topic"],
-                              "seq": appended.get(event["topic"], 0) + 1, "forged": count})
-            else:
-                steps.append({"op": "fault", "kind": action, "count": count}
-                             if action in PUBLISHER_FAULTS else {"op": action})
+            steps.append(_nemesis_step(action, event.topic, appended.get(event.topic, 0) + 1,
+                                       count))
         steps.append(event)
-        appended[event["topic"]] = appended.get(event["topic"], 0) + 1
+        appended[event.topic] = appended.get(event.topic, 0) + 1
     return Scenario("idempotence", ("B1", "B2", "B5", "E2"), tuple(steps))

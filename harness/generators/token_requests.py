@@ -48,6 +48,7 @@ from harness.contract.sync_tokens import (
     refresh_after_in,
     topic_scope,
 )
+from harness.scenario.steps import Token, TokenBody
 
 
 class Principal(StrEnum):
@@ -406,8 +407,10 @@ def generated_case(body: Mapping[str, Any], case_id: str = "generated") -> Token
 CASES: Final[Mapping[str, TokenCase]] = {case.id: case for case in MATRIX}
 
 
-def case_of(step: Mapping[str, Any]) -> TokenCase:
-    """The matrix case a `token` step names, or the case of a generated body."""
-    if step["op"] == "token_body":
-        return generated_case(step["body"])
-    return CASES[step["case"]]
+def case_of(step: Token | TokenBody) -> TokenCase:
+    """The matrix case a `Token` step names, or the case of a generated body."""
+    match step:
+        case TokenBody(body):
+            return generated_case(body)
+        case Token(case):
+            return CASES[case]

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from harness.contract.sync_tokens import ControlPolicy, RouteFamily
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX, cases_for, token_bodies
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import Step, Token, TokenBody
 
 DEFAULT = Generation()
 DEFAULT_CASES = tuple(case.id for case in cases_for(ControlPolicy(), tuple(RouteFamily), MATRIX))
@@ -20,10 +21,8 @@ DEFAULT_CASES = tuple(case.id for case in cases_for(ControlPolicy(), tuple(Route
 @st.composite
 def token_parity_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     cases = options.token_cases or DEFAULT_CASES
-    steps: list[Step] = [{"op": "token", "case": case}
-                         for case in draw(st.lists(st.sampled_from(cases),
-                                                   min_size=1, max_size=5))]
+    steps: list[Step] = [Token(case) for case in draw(st.lists(st.sampled_from(cases),
+                                                               min_size=1, max_size=5))]
     if options.random_bodies:
-        steps += [{"op": "token_body", "body": body}
-                  for body in draw(st.lists(token_bodies(), max_size=3))]
+        steps += [TokenBody(body) for body in draw(st.lists(token_bodies(), max_size=3))]
     return Scenario("token_parity", ("T1", "T2", "T3", "T4", "T5"), tuple(steps))

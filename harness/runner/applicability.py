@@ -13,26 +13,42 @@ from dataclasses import dataclass
 
 from harness.contract.sync_tokens import ControlPolicy, RouteFamily
 from harness.generators.token_requests import Principal, TokenCase
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    CrashRuntime,
+    CrashSpacetimeDB,
+    CutNetwork,
+    Deliver,
+    Fault,
+    HealNetwork,
+    Resume,
+    Step,
+    Token,
+    TokenBody,
+    ViaRuntime,
+)
 from harness.targets.capabilities import RULES_NEEDING, Capability
 
-STEP_NEEDS: Mapping[str, tuple[Capability, ...]] = {
-    "deliver": (Capability.MODULE_APPLY,),
-    "conflict": (Capability.MODULE_APPLY,),
-    "bad_hash": (Capability.MODULE_APPLY,),
-    "compact": (Capability.MODULE_COMPACT,),
-    "ack": (Capability.MODULE_ACK,),
-    "resume": (Capability.CLIENT,),
-    "crash_stdb": (Capability.SERVER_CRASH,),
-    "via_runtime": (Capability.PUBLISHER,),
-    "crash_runtime": (Capability.PUBLISHER_CRASH,),
-    "cut_network": (Capability.NETWORK_CUT,),
-    "heal_network": (Capability.NETWORK_CUT,),
-    "token": (Capability.CONTROL,),
-    "token_body": (Capability.CONTROL,),
+# What the target needs for each kind of step (a kind not listed needs nothing).
+STEP_NEEDS: Mapping[type[Step], tuple[Capability, ...]] = {
+    Deliver: (Capability.MODULE_APPLY,),
+    Conflict: (Capability.MODULE_APPLY,),
+    BadHash: (Capability.MODULE_APPLY,),
+    Compact: (Capability.MODULE_COMPACT,),
+    Ack: (Capability.MODULE_ACK,),
+    Resume: (Capability.CLIENT,),
+    CrashSpacetimeDB: (Capability.SERVER_CRASH,),
+    ViaRuntime: (Capability.PUBLISHER,),
+    CrashRuntime: (Capability.PUBLISHER_CRASH,),
+    CutNetwork: (Capability.NETWORK_CUT,),
+    HealNetwork: (Capability.NETWORK_CUT,),
+    Token: (Capability.CONTROL,),
+    TokenBody: (Capability.CONTROL,),
 }
-
-CRASH_FAULTS = ("crash_after_commit", "crash_before_send")
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,8 @@ def case_needs(case: TokenCase, policy: ControlPolicy,
 
 
 def step_needs(step: Step) -> set[Capability]:
-    needs = set(STEP_NEEDS.get(step["op"], ()))
-    if step["op"] == "fault" and step["kind"] in CRASH_FAULTS:
+    needs = set(STEP_NEEDS.get(type(step), ()))
+    if isinstance(step, Fault) and step.kind.crashes:
         needs.add(Capability.PUBLISHER_CRASH)
     return needs
 
@@ -87,7 +103,7 @@ def scenario_needs(scenario: Scenario) -> set[Capability]:
     """What the module, client and publisher steps need (token steps are judged per step)."""
     needs: set[Capability] = set()
     for step in scenario.steps:
-        if step["op"] not in ("token", "token_body"):
+        if not isinstance(step, Token | TokenBody):
             needs |= step_needs(step)
     return needs
 

@@ -6,7 +6,7 @@ published it), so a delivery is exactly one reducer call and the history says wh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 
 from harness.checks.expectations import forged, interleaving, wrong_hash
@@ -14,7 +14,19 @@ from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    CrashSpacetimeDB,
+    Deliver,
+    Rebuild,
+    Resume,
+    Step,
+    step_fields,
+)
 from harness.targets.base import Reply, ReplyStatus
 from harness.targets.sides import ModuleSession
 
@@ -24,8 +36,7 @@ COMPLETION = {ReplyStatus.OK: EntryType.OK, ReplyStatus.FAIL: EntryType.FAIL,
 
 def _record(history: History, process: str, number: int, step: Step,
             call: Callable[[], Reply]) -> None:
-    value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
-    index = history.invoke(process, step["op"], value)
+    index = history.invoke(process, step.op, {"step": number, **step_fields(step)})
     reply = call()
     history.complete(index, COMPLETION[reply.status], error=reply.error)
 
@@ -35,9 +46,8 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSessio
     rebuilt = env.fresh_module()
     for event in interleaving(scenario.journal(), seed):
         rebuilt.apply(event.reducer_args())
-    for step in scenario.steps:
-        if step["op"] == "compact":
-            rebuilt.compact(stream_of(step["topic"]), step["through"])
+    for compaction in scenario.of(Compact):
+        rebuilt.compact(stream_of(compaction.topic), compaction.through)
     return rebuilt
 
 
@@ -45,72 +55,81 @@ def redelivered(scenario: Scenario) -> bool:
     """Whether the scenario delivers some event more than once (or a conflict for it)."""
     seen: set[tuple[str, int]] = set()
     for step in scenario.steps:
-        if step["op"] in ("deliver", "conflict"):
-            key = (step["topic"], step["seq"])
-            if key in seen or step["op"] == "conflict":
+        match step:
+            case Conflict():
                 return True
-            seen.add(key)
+            case Deliver(topic, seq) if (topic, seq) in seen:
+                return True
+            case Deliver(topic, seq):
+                seen.add((topic, seq))
     return False
 
 
 def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -> ModuleSession:
-    """A fresh database given each event the scenario delivers, once, in journal order, then
-    its compactions: what redelivery must leave unchanged (M1.3, B1), without any model of
-    the module's folds."""
+    """A fresh database given the operations that took effect, in their order, each event
+    only the first time it was applied: what redelivery must leave unchanged (M1.3, B1),
+    without any model of the module's folds. A refused call is left out (it changed nothing,
+    M2); a second successful apply of the same (topic, seq) is exactly what is judged."""
     once = env.fresh_module()
-    wanted = {(step["topic"], step["seq"]) for step in scenario.steps if step["op"] == "deliver"}
-    for event in scenario.journal():
-        if (event.topic, event.seq) in wanted:
-            once.apply(event.reducer_args())
-    compacted = {entry.value["step"] for entry in history.completions()
-                 if entry.op == "compact" and entry.type is EntryType.OK}
-    for number, step in enumerate(scenario.steps):  # the compactions that took effect (M4)
-        if number in compacted:
-            once.compact(stream_of(step["topic"]), step["through"])
+    applied: set[tuple[str, int]] = set()
+    for entry in history.completions():
+        if entry.type is not EntryType.OK or not isinstance(entry.value, dict):
+            continue
+        match scenario.steps[entry.value["step"]] if "step" in entry.value else None:
+            case Deliver(topic, seq) if (topic, seq) not in applied:
+                applied.add((topic, seq))
+                once.apply(scenario.event(topic, seq).reducer_args())
+            case Conflict(topic, seq, payload) if (topic, seq) not in applied:
+                applied.add((topic, seq))
+                once.apply(forged(scenario.event(topic, seq), payload).reducer_args())
+            case Compact(topic, through):
+                once.compact(stream_of(topic), through)
+            case _:
+                pass
     return once
 
 
-StepHook = Callable[[History, int, Step], None]
+ResumeHook = Callable[[History, int, Resume], None]
 
 
 def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                         target: ModuleSession | None = None,
-                        on_step: Mapping[str, StepHook] | None = None) -> History:
+                        on_resume: ResumeHook | None = None) -> History:
     """Perform every step in order; snapshot the module at the end (and after rebuilds).
 
-    `on_step` lets another runner perform ops this one does not know (client resumes)
-    at their place in the sequence."""
+    `on_resume` lets another runner perform the client resumes this one does not know, at
+    their place in the sequence. `Event` steps only journal: the journal is the scenario's."""
     history = History()
-    hooks = on_step or {}
     target = target or env.fresh_module()
     for number, step in enumerate(scenario.steps):
-        op = step["op"]
-        if op in hooks:
-            hooks[op](history, number, step)
-        elif op in ("deliver", "conflict"):
-            event = scenario.event(step["topic"], step["seq"])
-            if op == "conflict":
-                event = forged(event, step["payload"])
-            _record(history, "publisher", number, step,
-                    partial(target.apply, event.reducer_args()))
-        elif op == "bad_hash":
-            args = wrong_hash(scenario.event(step["topic"], step["seq"]))
-            _record(history, "publisher", number, step, partial(target.apply, args))
-        elif op == "ack":
-            _record(history, f"client:{step['client']}", number, step,
-                    partial(target.ack, step["client"], stream_of(step["topic"]), step["seq"]))
-        elif op == "compact":
-            _record(history, "publisher", number, step,
-                    partial(target.compact, stream_of(step["topic"]), step["through"]))
-        elif op == "crash_stdb":
-            index = history.invoke("nemesis", op, {"step": number})
-            env.crash_spacetimedb()
-            history.complete(index, EntryType.OK)
-        elif op == "rebuild":
-            index = history.invoke("rebuilder", op, {"step": number, "seed": step["seed"]})
-            history.snapshots[f"rebuild:{number}"] = _rebuild(env, scenario,
-                                                              step["seed"]).snapshot()
-            history.complete(index, EntryType.OK)
+        match step:
+            case Resume() if on_resume is not None:
+                on_resume(history, number, step)
+            case Deliver(topic, seq):
+                _record(history, "publisher", number, step,
+                        partial(target.apply, scenario.event(topic, seq).reducer_args()))
+            case Conflict(topic, seq, payload):
+                event = forged(scenario.event(topic, seq), payload)
+                _record(history, "publisher", number, step,
+                        partial(target.apply, event.reducer_args()))
+            case BadHash(topic, seq):
+                args = wrong_hash(scenario.event(topic, seq))
+                _record(history, "publisher", number, step, partial(target.apply, args))
+            case Ack(client, topic, seq):
+                _record(history, f"client:{client}", number, step,
+                        partial(target.ack, client, stream_of(topic), seq))
+            case Compact(topic, through):
+                _record(history, "publisher", number, step,
+                        partial(target.compact, stream_of(topic), through))
+            case CrashSpacetimeDB():
+                index = history.invoke("nemesis", step.op, {"step": number})
+                env.crash_spacetimedb()
+                history.complete(index, EntryType.OK)
+            case Rebuild(seed):
+                index = history.invoke("rebuilder", step.op, {"step": number, "seed": seed})
+                history.snapshots[f"rebuild:{number}"] = _rebuild(env, scenario,
+                                                                  seed).snapshot()
+                history.complete(index, EntryType.OK)
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
     if scenario.property == "idempotence" and redelivered(scenario):
         index = history.invoke("rebuilder", "deliver_once", {})
@@ -124,8 +143,7 @@ def _named_clients(snapshot: Snapshot, target: ModuleSession,
     """Checkpoint rows with client names in place of identities, as the oracle keys them.
 
     Identities are minted per run; the names are what the scenario (and its ID) holds."""
-    names = {target.client_identity(step["client"]): step["client"]
-             for step in scenario.steps if step["op"] == "ack"}
+    names = {target.client_identity(ack.client): ack.client for ack in scenario.of(Ack)}
     rows = []
     for row in snapshot.get("stream_checkpoint", []):
         name = names.get(row["client_identity"], row["client_identity"])

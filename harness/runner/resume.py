@@ -16,7 +16,8 @@ from harness.errors import EnvironmentFailed
 from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
 from harness.runner.module import run_module_scenario
-from harness.scenario.model import Scenario, Step
+from harness.scenario.model import Scenario
+from harness.scenario.steps import Resume, step_fields
 from harness.targets.sides import (
     ClientGaveUp,
     ClientRecord,
@@ -40,15 +41,14 @@ class ClientPool:
         self.resumed: set[tuple[str, str]] = set()
         self.failures: dict[tuple[str, str], str] = {}
 
-    def resume(self, history: History, number: int, step: Step) -> None:
-        name, stream_id = step["client"], stream_of(step["topic"])
+    def resume(self, history: History, number: int, step: Resume) -> None:
+        name, stream_id = step.client, stream_of(step.topic)
         if name not in self.clients:
             self.clients[name] = self.side.connect(self.module, name)
-        value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
-        index = history.invoke(f"client:{name}", "resume", value)
+        index = history.invoke(f"client:{name}", step.op, {"step": number, **step_fields(step)})
         self.resumed.add((name, stream_id))
         try:
-            answer = self.clients[name].resume(stream_id, step["cursor"], step["budget"])
+            answer = self.clients[name].resume(stream_id, step.cursor, step.budget)
         except ClientGaveUp as exc:  # the client under test gave up: its failure
             self.failures[(name, stream_id)] = str(exc)
             history.complete(index, EntryType.INFO, error=str(exc))
@@ -87,14 +87,14 @@ def _record_json(record: ClientRecord, failure: str | None) -> dict[str, object]
 
 
 def run_resume_scenario(scenario: Scenario, env: RunEnvironment) -> History:
-    if not scenario.count("resume"):  # acks and deliveries only: the module alone
+    if not scenario.count(Resume):  # acks and deliveries only: the module alone
         return run_module_scenario(scenario, env)
     if env.target.client is None:
         raise EnvironmentFailed("this target has no client side",
                                 "the runner should have found the scenario not applicable")
     module = env.fresh_module()
     pool = ClientPool(env.target.client, module)
-    history = run_module_scenario(scenario, env, module, on_step={"resume": pool.resume})
+    history = run_module_scenario(scenario, env, module, on_resume=pool.resume)
     heads = {row["stream_id"]: row["head_seq"]
              for row in history.snapshots["final"].get("stream_head", [])}
     pool.finish(history, heads)

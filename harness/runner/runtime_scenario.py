@@ -24,6 +24,17 @@ from harness.errors import EnvironmentFailed
 from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
 from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    CrashRuntime,
+    CutNetwork,
+    Fault,
+    FaultKind,
+    HealNetwork,
+    Hold,
+    Preempt,
+    Settle,
+)
+from harness.scenario.steps import Event as EventStep
 
 T = TypeVar("T")
 
@@ -95,6 +106,19 @@ def _settle(runtime: ServiceContainer, client: RuntimeClient, timeout_s: float) 
     return False
 
 
+def _arm(client: RuntimeClient, fault: Fault) -> None:
+    """Arm `fault` for the next `count` deliveries of every stream."""
+    match fault.kind:
+        case FaultKind.DUPLICATE:
+            client.faults(duplicate_next=fault.count)
+        case FaultKind.REORDER:
+            client.faults(reorder_next=fault.count)
+        case FaultKind.CRASH_AFTER_COMMIT:
+            client.faults(crash_after_commit_next=fault.count)
+        case FaultKind.CRASH_BEFORE_SEND:
+            client.faults(crash_before_send_next=fault.count)
+
+
 def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     history = History()
     target = env.fresh_module()
@@ -109,39 +133,40 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     journal = iter(scenario.journal())
     cut = False
     for number, step in enumerate(scenario.steps):
-        op = step["op"]
-        if op == "event":
-            event = next(journal)
-            index = history.invoke("runtime", "append", {"step": number, "topic": event.topic})
-            seq = _append_once(runtime, client, event)
-            history.complete(index, EntryType.OK, value={"step": number, "topic": event.topic,
-                                                         "seq": seq})
-        elif op == "preempt":
-            _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
-            event = preempting(scenario, step)
-            index = history.invoke("harness", op, {"step": number})
-            reply = target.apply(event.reducer_args())
-            history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL,
-                             error=reply.error)
-        elif op in ("fault", "crash_runtime", "cut_network", "heal_network", "settle", "hold"):
-            index = history.invoke("nemesis", op, {"step": number})
-            if op == "fault":
-                counters = {f"{step['kind']}_next": step["count"]}
-                _retrying(runtime, client, partial(client.faults, **counters))
-            elif op == "crash_runtime":
-                runtime.kill9()
-                runtime.restart()
-            elif op == "cut_network" and not cut:  # the runtime can no longer reach the server
-                env.stack.cut_server()
-                cut = True
-            elif op == "heal_network" and cut:
-                env.stack.heal_server()
-                cut = False
-            elif op == "settle":
+        match step:
+            case EventStep():
+                event = next(journal)
+                index = history.invoke("runtime", "append", {"step": number,
+                                                             "topic": event.topic})
+                seq = _append_once(runtime, client, event)
+                history.complete(index, EntryType.OK, value={"step": number,
+                                                             "topic": event.topic, "seq": seq})
+            case Preempt():
                 _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
-            elif op == "hold":
-                time.sleep(step["ms"] / 1000)
-            history.complete(index, EntryType.OK)
+                event = preempting(scenario, step)
+                index = history.invoke("harness", step.op, {"step": number})
+                reply = target.apply(event.reducer_args())
+                history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL,
+                                 error=reply.error)
+            case Fault() | CrashRuntime() | CutNetwork() | HealNetwork() | Settle() | Hold():
+                index = history.invoke("nemesis", step.op, {"step": number})
+                match step:
+                    case Fault():
+                        _retrying(runtime, client, partial(_arm, client, step))
+                    case CrashRuntime():
+                        runtime.kill9()
+                        runtime.restart()
+                    case CutNetwork() if not cut:  # the runtime can no longer reach the server
+                        env.stack.cut_server()
+                        cut = True
+                    case HealNetwork() if cut:
+                        env.stack.heal_server()
+                        cut = False
+                    case Settle():
+                        _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
+                    case Hold(ms):
+                        time.sleep(ms / 1000)
+                history.complete(index, EntryType.OK)
     if cut:
         env.stack.heal_server()
     quiescent = _settle(runtime, client, SETTLE_TIMEOUT_S)

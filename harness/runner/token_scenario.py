@@ -16,6 +16,7 @@ from harness.history import EntryType, History
 from harness.runner.applicability import case_needs, not_applicable
 from harness.runner.token_routes import observe
 from harness.scenario.model import Scenario
+from harness.scenario.steps import Policy, Token, TokenBody, step_fields
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
 
@@ -23,10 +24,9 @@ from harness.targets.control import ControlTarget
 def policy_of(scenario: Scenario, declared: ControlPolicy) -> ControlPolicy:
     """The scenario's policy step, or else what the service declares: a scenario without
     one judges the service as configured, never under a policy it does not have."""
-    for step in scenario.steps:
-        if step["op"] == "policy":
-            return ControlPolicy(step["alias_retired"], step["compat_enforced"])
-    return declared
+    first = next(iter(scenario.of(Policy)), None)
+    return declared if first is None else ControlPolicy(first.alias_retired,
+                                                        first.compat_enforced)
 
 
 def run_token_scenario(scenario: Scenario, control: ControlTarget,
@@ -37,10 +37,10 @@ def run_token_scenario(scenario: Scenario, control: ControlTarget,
     policy = policy_of(scenario, control.policy)
     target = control.declaring(policy)
     for number, step in enumerate(scenario.steps):
-        if step["op"] not in ("token", "token_body"):
+        if not isinstance(step, Token | TokenBody):
             continue
-        value = {"step": number, **{k: v for k, v in step.items() if k != "op"}}
-        index = history.invoke("client", step["op"], value)
+        value = {"step": number, **step_fields(step)}
+        index = history.invoke("client", step.op, value)
         lacking = not_applicable(case_needs(case_of(step), policy, control.policy),
                                  capabilities)
         if lacking is not None:

@@ -9,39 +9,51 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from harness.contract.canonical import canonical_json
 from harness.contract.rules import UnknownRuleError, rule
-from harness.errors import HarnessError
 from harness.scenario.model import Scenario
-from harness.scenario.steps import problems
+from harness.scenario.steps import MalformedScenario
+
+__all__ = ["MalformedScenario", "curated", "find", "load_file", "save"]
+
+READ_HINT = "a scenario is a JSON object with id, intent, property, rules and steps"
 
 
-class MalformedScenario(HarnessError):
-    """A scenario file that cannot be run as written."""
-
-
-def load_file(path: Path) -> Scenario:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        scenario = Scenario.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise MalformedScenario(f"{path}: cannot read scenario ({type(exc).__name__}: {exc})",
-                                "a scenario is a JSON object with id, intent, property, "
-                                "rules and steps") from exc
-    found = problems(scenario)
-    if scenario.id != path.stem:
-        found.append(f"id {scenario.id!r} differs from the file name {path.stem!r}")
-    if not scenario.intent:
+def _identity_problems(data: Any, path: Path) -> list[str]:
+    """What is wrong with a file's id, intent and rules."""
+    found: list[str] = []
+    if data.get("id", "") != path.stem:
+        found.append(f"id {data.get('id', '')!r} differs from the file name {path.stem!r}")
+    if not data.get("intent", ""):
         found.append("intent is empty: say what the scenario is for")
-    for rule_id in scenario.rules:
+    for rule_id in data["rules"]:
         try:
             rule(rule_id)
         except UnknownRuleError:
             found.append(f"unknown rule id {rule_id!r}")
-    if found:
+    return found
+
+
+def load_file(path: Path) -> Scenario:
+    scenario: Scenario | None = None
+    found: list[str] = []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            scenario = Scenario.from_json(data)
+        except MalformedScenario as exc:
+            found += exc.problems
+        found += _identity_problems(data, path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MalformedScenario(f"{path}: cannot read scenario ({type(exc).__name__}: {exc})",
+                                READ_HINT) from exc
+    if found or scenario is None:
         raise MalformedScenario(f"{path}: " + "; ".join(found),
-                                "fix the file; rule ids are those of CONTRACT.md")
+                                "fix the file; rule ids are those of CONTRACT.md, the ops and "
+                                "their fields those of harness/scenario/steps.py",
+                                problems=found)
     return scenario
 
 

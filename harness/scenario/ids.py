@@ -16,6 +16,7 @@ import zlib
 from harness.contract.canonical import canonical_json
 from harness.errors import HarnessError
 from harness.scenario.model import PROPERTIES, Scenario, with_id
+from harness.scenario.steps import MalformedScenario
 
 PREFIX = "stdb1"
 
@@ -52,6 +53,10 @@ def decode(scenario_id: str) -> Scenario:
     except (binascii.Error, zlib.error, ValueError, KeyError, TypeError) as exc:
         raise BadScenarioId(f"scenario ID data is damaged ({type(exc).__name__})",
                             "copy the whole ID from the log; it is one unbroken word") from exc
+    except MalformedScenario as exc:  # decodes, but is not a scenario this harness can run
+        raise BadScenarioId(f"scenario ID holds a malformed scenario: {exc.message}",
+                            "an ID is printed by the harness; one made by another version "
+                            "may use steps this one does not know") from exc
     if scenario.property != prop:
         raise BadScenarioId("scenario ID property does not match its data",
                             "copy the whole ID from the log")

@@ -12,16 +12,17 @@ from harness.checks import idempotence, rebuild
 from harness.checks.expectations import expect
 from harness.history import EntryType, History
 from harness.scenario.model import Scenario
+from harness.scenario.steps import BadHash, Conflict, Deliver, Event, Rebuild, step_fields
 
 R = "run:r1:events"
 STEPS = (
-    {"op": "event", "topic": R, "kind": "run.created", "payload": {"owner": "a"}},
-    {"op": "event", "topic": R, "kind": "run.step", "payload": {"tokens": 5}},
-    {"op": "deliver", "topic": R, "seq": 1},
-    {"op": "deliver", "topic": R, "seq": 2},
-    {"op": "deliver", "topic": R, "seq": 2},
-    {"op": "conflict", "topic": R, "seq": 2, "payload": {"tokens": 9}},
-    {"op": "rebuild", "seed": 1},
+    Event(R, "run.created", {"owner": "a"}),
+    Event(R, "run.step", {"tokens": 5}),
+    Deliver(R, 1),
+    Deliver(R, 2),
+    Deliver(R, 2),
+    Conflict(R, 2, {"tokens": 9}),
+    Rebuild(1),
 )
 SCENARIO = Scenario("rebuild", ("G2",), STEPS)
 
@@ -32,7 +33,7 @@ def oracle_history(scenario: Scenario) -> History:
     history = History()
     for number, outcome in expected.outcomes.items():
         step = scenario.steps[number]
-        index = history.invoke("publisher", step["op"], {"step": number, **step})
+        index = history.invoke("publisher", step.op, {"step": number, **step_fields(step)})
         kind = EntryType.FAIL if outcome.error else EntryType.OK
         history.complete(index, kind, error=outcome.error)
     history.snapshots["final"] = copy.deepcopy(expected.final)
@@ -80,8 +81,7 @@ def test_an_unknown_outcome_is_not_judged() -> None:
 
 
 def test_an_accepted_wrong_hash_is_attributed_to_E5_not_P4() -> None:
-    scenario = Scenario("idempotence", ("E5",), (*STEPS[:2], {"op": "bad_hash", "topic": R,
-                                                             "seq": 1}))
+    scenario = Scenario("idempotence", ("E5",), (*STEPS[:2], BadHash(R, 1)))
     history = oracle_history(scenario)
     entry = next(e for e in history.entries if e.type is EntryType.FAIL)
     history.entries[history.entries.index(entry)] = type(entry)(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.scenario.files import MalformedScenario, curated, load_file
+from harness.scenario.steps import Deliver
 
 GOOD = {"id": "ok", "intent": "x", "property": "idempotence", "rules": ["M1"],
         "steps": [{"op": "event", "topic": "run:a:events", "kind": "run.created",
@@ -22,7 +23,7 @@ def write(folder: Path, name: str, data: object) -> Path:
 
 
 def test_a_well_formed_file_loads(tmp_path: Path) -> None:
-    assert load_file(write(tmp_path, "ok", GOOD)).steps[1]["seq"] == 1
+    assert load_file(write(tmp_path, "ok", GOOD)).steps[1] == Deliver("run:a:events", 1)
 
 
 @pytest.mark.parametrize(("change", "says"), [

@@ -9,6 +9,7 @@ from harness.generators.module_scenarios import idempotence_scenarios, rebuild_s
 from harness.generators.options import Generation
 from harness.scenario.ids import BadScenarioId, decode, encode
 from harness.scenario.model import Scenario
+from harness.scenario.steps import CrashSpacetimeDB, Rebuild
 
 CRASHES = Generation(crashes=True)
 
@@ -22,7 +23,7 @@ def test_an_id_decodes_to_exactly_its_scenario(scenario: Scenario) -> None:
 
 
 def test_the_property_is_readable_in_the_id() -> None:
-    scenario = Scenario("rebuild", ("G2",), ({"op": "rebuild", "seed": 1},))
+    scenario = Scenario("rebuild", ("G2",), (Rebuild(1),))
     assert encode(scenario).startswith("stdb1.rebuild.")
 
 
@@ -34,6 +35,6 @@ def test_a_damaged_or_foreign_id_is_a_harness_error(bad: str) -> None:
 
 
 def test_a_truncated_id_is_refused_not_misread() -> None:
-    scenario = Scenario("idempotence", ("M1",), ({"op": "crash_stdb"},))
+    scenario = Scenario("idempotence", ("M1",), (CrashSpacetimeDB(),))
     with pytest.raises(BadScenarioId):
         decode(encode(scenario)[:-6])
