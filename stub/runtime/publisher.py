@@ -2,14 +2,14 @@
 
 Each stream has its own thread, so a paused, failing or slow stream never delays another
 (B4). A worker sends its stream's events one at a time, in seq order, and takes up seq n+1
-only once n is acknowledged and recorded (B2). An answer is classified (B3): acknowledged
-events advance the `delivered_head`, recorded durably in groups by one writer (B5, see
-`committer`), permanent refusals are dead-lettered and
-hold the stream, transient failures are retried with bounded backoff while the event stays
-in the durable outbox. Appends never wait for any of this (B6): they only wake a worker.
-A send calls the target's reducer with its argument templates rendered for the event, on
-the worker's own kept-alive connection, and the target's permanent error patterns decide
-which refusals are permanent (see `target`).
+only once n is acknowledged (B2). An answer is classified (B3): acknowledged events advance
+the `delivered_head`, which one writer records durably in groups, late but never early (B5,
+see `committer`); permanent refusals are dead-lettered and hold the stream; transient
+failures are retried with bounded backoff while the event stays in the durable outbox.
+Appends never wait for any of this (B6): they only wake a worker. A send calls the target's
+reducer with its argument templates rendered for the event, on the worker's own kept-alive
+connection, and the target's permanent error patterns decide which refusals are permanent
+(see `target`).
 
 Locking: one lock guards all in-memory state; each stream's condition and the waiters'
 condition share it. No lock is held during an HTTP call, and the journal's lock is never
@@ -89,7 +89,6 @@ class Publisher:
         crash: Crash,
     ) -> None:
         self._journal = journal
-        self._directory = directory
         self._progress = progress
         self._target = target
         self._permanent = () if target is None else target.permanent_patterns()
@@ -141,7 +140,8 @@ class Publisher:
 
     def halt(self) -> None:
         """Stop at once, as a crash would: nothing more is sent or recorded. Does not wait
-        for the workers (the caller may be one of them)."""
+        for the workers (the caller may be one of them), only for a progress write under
+        way to end."""
         with self._lock:
             self._stopping = self._halted = True
             self._wake_all()

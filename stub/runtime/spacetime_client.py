@@ -85,14 +85,5 @@ class ReducerConnection:
         return CallAnswer(response.status, text)
 
 
-def call_reducer(target: Target, args: Sequence[object], timeout_s: float) -> CallAnswer:
-    """One call on a connection of its own, closed afterwards."""
-    connection = ReducerConnection(target, timeout_s)
-    try:
-        return connection.call(args)
-    finally:
-        connection.close()
-
-
 def _text(body: bytes) -> str:
     return body[:_MAX_TEXT].decode("utf-8", errors="replace")
