@@ -8,16 +8,20 @@ answer means is `classify`'s job; this module only reports it, with no status at
 nothing answered.
 
 Each stream's worker owns one `ReducerConnection`, so consecutive calls skip the TCP
-handshake (HTTP/1.1 keep-alive) and no two threads ever share a socket. A connection the
-server has closed while it sat idle fails on its next request before any answer; that
-request is made once more on a fresh connection. The call may thus reach the module
-twice, which a send may always do (B1: the module answers a duplicate with success).
+handshake (HTTP/1.1 keep-alive) and no two threads ever share a socket. The server's name
+is still looked up for every call, as a new connection would: a call whose name no longer
+resolves fails at once (a partitioned server is noticed now, not after a timeout on a
+socket to where it was), and one whose name now resolves elsewhere reconnects. A
+connection the server has closed while it sat idle fails on its next request before any
+answer; that request is made once more on a fresh connection. The call may thus reach the
+module twice, which a send may always do (B1: the module answers a duplicate with success).
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -51,14 +55,16 @@ class ReducerConnection:
             http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         )
         self._connection = factory(url.netloc, timeout=timeout_s)
+        self._host, self._port = self._connection.host, self._connection.port
         self._used = False
 
     def call(self, args: Sequence[object]) -> CallAnswer:
         """`POST {stdb_url}/v1/database/{database}/call/{reducer}` with `args` (rendered
         from the target's templates) as a JSON array."""
         body = json.dumps(list(args), ensure_ascii=False).encode("utf-8")
-        reused = self._used
         try:
+            self._check_peer()
+            reused = self._used
             try:
                 return self._exchange(body)
             except _STALE:
@@ -74,6 +80,24 @@ class ReducerConnection:
 
     def close(self) -> None:
         self._connection.close()
+
+    def _check_peer(self) -> None:
+        """Look the server's name up (socket.gaierror when it no longer resolves), and
+        drop an open connection to an address the name no longer gives."""
+        addresses = {
+            info[4][:2]
+            for info in socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+        }
+        sock = self._connection.sock
+        if sock is None:
+            return
+        try:
+            peer = sock.getpeername()[:2]
+        except OSError:
+            peer = None
+        if peer not in addresses:
+            self._connection.close()
+            self._used = False
 
     def _exchange(self, body: bytes) -> CallAnswer:
         self._used = False

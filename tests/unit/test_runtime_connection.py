@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from stub.runtime.spacetime_client import ReducerConnection
 from stub.runtime.target import Target
@@ -66,3 +69,26 @@ def test_no_server_is_no_answer() -> None:
         pass
     answer = ReducerConnection(Target(url, "db", "token"), 5.0).call([1])
     assert answer.status is None and answer.text
+
+
+def test_a_name_that_no_longer_resolves_fails_the_call_and_the_next_one_reconnects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As when the server is partitioned away under its alias: the kept-alive connection
+    is not trusted to reach it (it would hang until the timeout); the call fails now."""
+    with _server(drop_after_answer=False) as (url, ports):
+        connection = ReducerConnection(Target(url, "db", "token"), 5.0)
+        first = connection.call([1])
+        resolve = socket.getaddrinfo
+
+        def unresolvable(*args: object, **kwargs: object) -> object:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+        monkeypatch.setattr(socket, "getaddrinfo", unresolvable)
+        cut = connection.call([2])
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        healed = connection.call([3])
+        connection.close()
+    assert (first.status, cut.status, healed.status) == (200, None, 200)
+    assert "gaierror" in cut.text
+    assert len(ports) == 2 and len(set(ports)) == 2
