@@ -5,8 +5,11 @@ Both run in one process against one server (each into its own fresh database), o
 the other, so their ratio is meaningful even on a noisy machine. The publisher's time runs
 from releasing a journaled backlog to quiescence, so journaling (appends) is timed apart.
 The raw calls come one at a time from one connection; the publisher has a worker per
-stream, but records each acknowledgement durably before sending the stream's next event.
-Prints numbers; asserts nothing (speed goals are read from here, never from timed test
+stream, each on its own kept-alive connection, sending a stream's next event once the
+previous one is acknowledged, while one writer records the acknowledged heads in groups.
+The same raw calls, each on a new connection, into a
+third database show what keep-alive alone is worth on this server. Prints numbers; asserts
+nothing (speed goals are read from here, never from timed test
 assertions).
 
     .venv/bin/python -m benchmarks.publisher_throughput [--events 600] [--streams 3]
@@ -50,7 +53,7 @@ def main() -> None:
     try:
         assert stack.server is not None
         wasm = build_module(repo_root() / "projectors" / "reference")
-        published, raw = stack.publish(wasm), stack.publish(wasm)
+        published, raw, fresh = stack.publish(wasm), stack.publish(wasm), stack.publish(wasm)
         runtime = RuntimeClient(stack.runtime().url, timeout=30.0)
         runtime.set_target(stack.server.internal_url, published.name, published.owner.token)
         runtime.faults(pause=True)
@@ -70,11 +73,17 @@ def main() -> None:
         for event in journal:
             http.call(raw.name, "apply_event", list(event.reducer_args()))
         called = time.perf_counter() - started
+        started = time.perf_counter()
+        for event in journal:
+            fresh.http().call(fresh.name, "apply_event", list(event.reducer_args()))
+        reconnected = time.perf_counter() - started
         print(f"{len(journal)} events over {args.streams} streams")
         print(rate("runtime appends (journal, fsync'd)", len(journal), appended, "appends"))
         print(rate("publisher delivery into the module", len(journal), delivered, "events"))
         print(rate("raw apply_event calls over HTTP", len(journal), called, "calls"))
+        print(rate("raw calls, a new connection each", len(journal), reconnected, "calls"))
         print(f"ratio publisher/raw: {called / delivered:.2f}")
+        print(f"ratio raw kept-alive/new connection each: {reconnected / called:.2f}")
     finally:
         stack.close()
 

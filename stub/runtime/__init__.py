@@ -6,8 +6,10 @@ From the bottom up: `durable` (fsync'd files), `admission` (what may be journale
 reducer, its argument templates and permanent errors; one namespace per reset), `faults`
 and `progress` (the publisher's persisted control state), `mutants` (the deliberately
 broken publishers that prove the harness catches violations of B1-B4),
-`spacetime_client` and `classify` (one reducer call and what its answer means), `settings`
-(timeouts, backoff, the mutant), `publisher` and `status` (one delivery worker per stream,
+`spacetime_client` and `classify` (reducer calls on a kept-alive connection, and what an
+answer means), `settings` (timeouts, backoff, progress batching, the mutant), `committer`
+(progress recorded in groups by one writer), `publisher` and `status` (one delivery worker
+per stream,
 and what it reports), `service` (the whole runtime: start, stop, reset, crash), then the
 HTTP side: `wire` (protobuf or JSON bodies), `messages` (values as runtime.proto messages),
 `api` (routes), `server` (sockets) and `__main__`.

@@ -2,18 +2,22 @@
 
 Each stream has its own thread, so a paused, failing or slow stream never delays another
 (B4). A worker sends its stream's events one at a time, in seq order, and takes up seq n+1
-only once n is acknowledged and recorded (B2). An answer is classified (B3): acknowledged
-events advance the durable `delivered_head` (B5), permanent refusals are dead-lettered and
-hold the stream, transient failures are retried with bounded backoff while the event stays
-in the durable outbox. Appends never wait for any of this (B6): they only wake a worker.
-A send calls the target's reducer with its argument templates rendered for the event, and
-the target's permanent error patterns decide which refusals are permanent (see `target`).
+only once n is acknowledged (B2). An answer is classified (B3): acknowledged events advance
+the `delivered_head`, which one writer records durably in groups, late but never early (B5,
+see `committer`); permanent refusals are dead-lettered and hold the stream; transient
+failures are retried with bounded backoff while the event stays in the durable outbox.
+Appends never wait for any of this (B6): they only wake a worker. A send calls the target's
+reducer with its argument templates rendered for the event, on the worker's own kept-alive
+connection, and the target's permanent error patterns decide which refusals are permanent
+(see `target`).
 
 Locking: one lock guards all in-memory state; each stream's condition and the waiters'
 condition share it. No lock is held during an HTTP call, and the journal's lock is never
-taken while holding the publisher's. Progress writes are serialized by their own lock, and
-each writes a snapshot taken under the state lock at that moment, so a later write never
-records older state than an earlier one.
+taken while holding the publisher's. Progress writes belong to the `ProgressCommitter`:
+an acknowledgement only notes that there is a head to record (no worker waits for an
+fsync), while pauses, dead letters and spent faults are recorded before the call returns.
+Each write records a snapshot taken under the state lock at that moment, so a later write
+never records older state than an earlier one.
 
 `settings.mutant` selects a deliberately broken publisher (see `mutants`): each mutant's
 defect is one branch below (or in `classify`), guarded by its name.
@@ -27,11 +31,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from harness.contract.events import Event
 from harness.contract.streams import stream_of, topic_of
 from stub.runtime.classify import Classified, Verdict, classify
+from stub.runtime.committer import ProgressCommitter
 from stub.runtime.errors import SimulatedCrash, StateError
 from stub.runtime.faults import FaultCommand, FaultKind
 from stub.runtime.journal import Journal
@@ -43,7 +48,7 @@ from stub.runtime.mutants import (
 )
 from stub.runtime.progress import DeadLetter, Progress, StreamProgress, save_progress
 from stub.runtime.settings import PublisherSettings
-from stub.runtime.spacetime_client import call_reducer
+from stub.runtime.spacetime_client import ReducerConnection
 from stub.runtime.status import StatusView, StreamView
 from stub.runtime.target import Target
 from stub.runtime.templates import event_fields, render
@@ -67,6 +72,7 @@ class _Stream:
     last_error: str = ""
     failures: int = 0
     thread: threading.Thread | None = field(default=None, repr=False)
+    connection: ReducerConnection | None = field(default=None, repr=False)
 
 
 class Publisher:
@@ -83,7 +89,6 @@ class Publisher:
         crash: Crash,
     ) -> None:
         self._journal = journal
-        self._directory = directory
         self._progress = progress
         self._target = target
         self._permanent = () if target is None else target.permanent_patterns()
@@ -91,7 +96,12 @@ class Publisher:
         self._crash = crash
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._save_lock = threading.Lock()
+        self._commit = ProgressCommitter(
+            self._recorded,
+            lambda recorded: save_progress(directory, recorded),
+            interval_s=settings.progress_interval_s,
+            batch=settings.progress_batch,
+        )
         self._streams: dict[str, _Stream] = {}
         self._started = False
         self._stopping = False
@@ -108,6 +118,8 @@ class Publisher:
             for stream_id in list(self._progress.streams):
                 stream = self._stream(stream_id)
                 if stream.progress.delivered_head > stream.journal_head:
+                    self._halted = True
+                    self._commit.close(flush=False)
                     raise StateError(
                         f"{stream_id}: delivered_head {stream.progress.delivered_head}"
                         f" is past the journal's head {stream.journal_head}"
@@ -124,13 +136,16 @@ class Publisher:
             threads = [s.thread for s in self._streams.values() if s.thread is not None]
         for thread in threads:
             thread.join()
+        self._commit.close(flush=True)
 
     def halt(self) -> None:
         """Stop at once, as a crash would: nothing more is sent or recorded. Does not wait
-        for the workers (the caller may be one of them)."""
+        for the workers (the caller may be one of them), only for a progress write under
+        way to end."""
         with self._lock:
             self._stopping = self._halted = True
             self._wake_all()
+        self._commit.close(flush=False)
 
     # Feeding and control.
 
@@ -173,19 +188,27 @@ class Publisher:
 
     def wait_until_quiescent(self, timeout_s: float) -> bool:
         """Block until every stream is caught up or held and nothing is in flight; False
-        if `timeout_s` passed first, or the publisher stopped."""
+        if `timeout_s` passed first, or the publisher stopped. Once quiescent, the heads
+        delivered so far are recorded before this returns."""
         with self._lock:
             self._changed.wait_for(
                 lambda: self._stopping or self._status().quiescent, timeout=timeout_s
             )
-            return not self._stopping and self._status().quiescent
+            quiescent = not self._stopping and self._status().quiescent
+        if quiescent:
+            self._commit.flush()
+        return quiescent
 
     # The worker.
 
     def _work(self, stream: _Stream) -> None:
         """A stream's worker thread; an in-process crash ends it quietly."""
-        with contextlib.suppress(SimulatedCrash):
-            self._deliver_all(stream)
+        try:
+            with contextlib.suppress(SimulatedCrash):
+                self._deliver_all(stream)
+        finally:
+            if stream.connection is not None:
+                stream.connection.close()
 
     def _deliver_all(self, stream: _Stream) -> None:
         """A stream's delivery loop, until the publisher stops."""
@@ -220,7 +243,7 @@ class Publisher:
             with self._lock:
                 if not self._may_send(stream):
                     return
-            result = self._send(event)
+            result = self._send(stream, event)
             if result.verdict is Verdict.ACKNOWLEDGED:
                 self._acknowledged(stream, event)
                 return
@@ -243,7 +266,10 @@ class Publisher:
             stream.failures, stream.last_error = 0, ""
             duplicate = self._take_locked(stream, "duplicate")
             stale = event.seq > 1 and self._take_locked(stream, "reorder")
-        self._persist()
+        if duplicate or stale:
+            self._persist()  # a spent fault is recorded at once, as `_take` does
+        else:
+            self._commit.later()  # the head may be recorded late, never early: see `committer`
         if duplicate:
             self._extra(stream, event, "duplicate")
         if stale:
@@ -256,13 +282,15 @@ class Publisher:
         with self._lock:
             if self._stopping:
                 return
-        result = self._send(event)
+        result = self._send(stream, event)
         if result.verdict is Verdict.PERMANENT:
             self._dead_letter(stream, event.seq, result.reason, delivery)
         elif result.verdict is Verdict.TRANSIENT:
             log.warning("%s send of %s failed: %s", delivery, event.idempotency_key, result.reason)
 
-    def _send(self, event: Event) -> Classified:
+    def _send(self, stream: _Stream, event: Event) -> Classified:
+        """One call of the reducer for `event`, on the stream's connection (only its
+        worker sends, so the connection is never shared)."""
         target = self._target
         assert target is not None, "a worker only claims events when there is a target"
         try:
@@ -271,7 +299,9 @@ class Publisher:
             # Templates are checked when the target is set; one that still fails for this
             # event's values would fail on every try, so the event is refused for good.
             return Classified(Verdict.PERMANENT, f"arguments cannot be rendered: {exc}")
-        answer = call_reducer(target, args, self._settings.call_timeout_s)
+        if stream.connection is None:
+            stream.connection = ReducerConnection(target, self._settings.call_timeout_s)
+        answer = stream.connection.call(args)
         return classify(answer, permanent=self._permanent, mutant=self._settings.mutant)
 
     def _dead_letter(self, stream: _Stream, seq: int, reason: str, delivery: str) -> None:
@@ -359,14 +389,14 @@ class Publisher:
         self._changed.notify_all()
 
     def _persist(self) -> None:
-        """Write the current progress; nothing after a halt (a crashed process writes
+        """Record the current progress before returning."""
+        self._commit.now()
+
+    def _recorded(self) -> dict[str, Any] | None:
+        """The progress to record now; None after a halt (a crashed process writes
         nothing more)."""
-        with self._save_lock:
-            with self._lock:
-                if self._halted:
-                    return
-                recorded = self._progress.to_json()
-            save_progress(self._directory, recorded)
+        with self._lock:
+            return None if self._halted else self._progress.to_json()
 
     def _status(self) -> StatusView:
         streams = tuple(

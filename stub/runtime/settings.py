@@ -2,7 +2,9 @@
 
 Bounded exponential backoff (B3): a stream whose module is down retries quickly at first and
 then at most every `backoff_max_s`, so it neither hammers a recovering server nor waits long
-after it is back. Tests shrink these numbers to stay fast. `mutant` names a deliberately
+after it is back. Acknowledged heads are recorded in groups (see `committer`), at most
+every `progress_interval_s`, or sooner once `progress_batch` of them wait. Tests shrink
+these numbers to stay fast. `mutant` names a deliberately
 broken variant (see `mutants`); "" is the reference.
 """
 
@@ -18,6 +20,8 @@ class PublisherSettings:
     backoff_initial_s: float = 0.05
     backoff_max_s: float = 2.0
     call_timeout_s: float = 10.0
+    progress_interval_s: float = 0.05
+    progress_batch: int = 200
     mutant: str = ""
 
     def __post_init__(self) -> None:
