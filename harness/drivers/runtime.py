@@ -1,8 +1,10 @@
 """HTTP client for a runtime's API (stub/proto/runtime.proto): journal, publisher, faults.
 
-It speaks the protobuf JSON mapping rather than binary protobuf, so the harness needs no
-generated code from the implementation it is testing, and every exchange can be read in a
-log. Answers become frozen dataclasses with the wire's field names; nothing is judged here.
+It speaks the protobuf JSON mapping rather than binary protobuf, so every exchange can be
+read in a log. Answers are parsed by protobuf's own `json_format` into the API's messages,
+generated from the same runtime.proto into `harness.drivers.runtime_pb2` (the harness's own
+copy: it never imports the `stub` it tests), and then become frozen dataclasses with the
+wire's field names; nothing is judged here.
 
 Failures are typed, so a test can tell them apart without parsing text: `RuntimeRefused`
 is an error answer and carries the API's stable `code` (a test of E1 expects one; elsewhere
@@ -16,13 +18,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import requests
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from harness.contract.canonical import parse_json
 from harness.contract.events import Event
+from harness.drivers import runtime_pb2 as pb
 from harness.errors import HarnessError
+
+M = TypeVar("M", bound=Message)
 
 _JSON: Final = "application/json"
 # The API's own cap on one journal page (JournalRequest.limit).
@@ -207,8 +214,8 @@ class RuntimeClient:
     def append_body(self, body: Mapping[str, object] | bytes) -> RuntimeEvent:
         """`POST /v1/events` with `body` as JSON, or as given when it is bytes, so that
         malformed requests (bad JSON, a caller-supplied seq) can be sent on purpose."""
-        answer = self._call("POST", "/v1/events", "append", body=body)
-        return _event(_field(_object(answer), "event", "append"))
+        answer = self._call("POST", "/v1/events", "append", answer=pb.AppendResponse, body=body)
+        return _event(_required(answer, "event", "append").event)
 
     def journal(self, topic: str, after_seq: int = 0, limit: int = 0) -> JournalPage:
         """One page of `topic`'s events after `after_seq` (limit 0: the runtime's default)."""
@@ -216,12 +223,12 @@ class RuntimeClient:
         if limit:
             params["limit"] = str(limit)
         response = self._send("GET", "/v1/journal", "journal", params=params)
-        answer = _object(_decode(response, "journal"))
+        answer = _parse(response, pb.JournalResponse, "journal")
         return JournalPage(
-            topic=_str(answer, "topic"),
-            stream_id=_str(answer, "stream_id"),
-            head_seq=_int(answer, "head_seq"),
-            events=tuple(_event(item) for item in _list(answer, "events")),
+            topic=answer.topic,
+            stream_id=answer.stream_id,
+            head_seq=answer.head_seq,
+            events=tuple(_event(item) for item in answer.events),
             body=response.content,
         )
 
@@ -235,7 +242,7 @@ class RuntimeClient:
                 return events
 
     def status(self) -> PublisherStatus:
-        return _status(self._call("GET", "/v1/status", "status"))
+        return _status(self._call("GET", "/v1/status", "status", answer=pb.PublisherStatus))
 
     def faults(
         self,
@@ -263,7 +270,9 @@ class RuntimeClient:
             body["pause"] = True
         if resume:
             body["resume"] = True
-        return _status(self._call("POST", "/v1/faults", "faults", body=body))
+        return _status(
+            self._call("POST", "/v1/faults", "faults", answer=pb.PublisherStatus, body=body)
+        )
 
     def set_target(
         self,
@@ -295,24 +304,22 @@ class RuntimeClient:
             body["args_json"] = json.dumps(list(args), ensure_ascii=False, allow_nan=False)
         if tuple(permanent_errors) != REFERENCE_PERMANENT_ERRORS:
             body["permanent_errors"] = list(permanent_errors) or [_MATCHES_NOTHING]
-        return _status(self._call("POST", "/v1/target", "set target", body=body))
+        return _status(
+            self._call("POST", "/v1/target", "set target", answer=pb.PublisherStatus, body=body)
+        )
 
     def wait(self, timeout_s: float) -> WaitResult:
         """Block until the publisher is quiescent (every stream caught up or held, nothing
         in flight) or `timeout_s` passes."""
-        answer = _object(
-            self._call(
-                "POST",
-                "/v1/wait",
-                "wait",
-                params={"timeout_s": str(timeout_s)},
-                timeout=timeout_s + self.timeout,
-            )
+        answer = self._call(
+            "POST",
+            "/v1/wait",
+            "wait",
+            answer=pb.WaitResponse,
+            params={"timeout_s": str(timeout_s)},
+            timeout=timeout_s + self.timeout,
         )
-        quiescent = answer.get("quiescent", False)
-        if not isinstance(quiescent, bool):
-            raise RuntimeProtocolError(f"wait: quiescent is not a boolean: {answer!r}")
-        return WaitResult(quiescent, _status(_field(answer, "status", "wait")))
+        return WaitResult(answer.quiescent, _status(_required(answer, "status", "wait").status))
 
     def _call(
         self,
@@ -320,12 +327,13 @@ class RuntimeClient:
         path: str,
         operation: str,
         *,
+        answer: type[M],
         body: Mapping[str, object] | bytes | None = None,
         params: Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> object:
+    ) -> M:
         response = self._send(method, path, operation, body=body, params=params, timeout=timeout)
-        return _decode(response, operation)
+        return _parse(response, answer, operation)
 
     def _send(
         self,
@@ -379,121 +387,94 @@ def _error(response: requests.Response) -> tuple[str, str] | None:
     return code, message
 
 
-def _decode(response: requests.Response, operation: str) -> object:
+def _parse(response: requests.Response, answer: type[M], operation: str) -> M:
+    """The answer as an `answer` message, read by protobuf's JSON mapping (json_format):
+    64-bit integers as numbers or strings, an absent field is its default, an unknown
+    field or a value of the wrong type is a `RuntimeProtocolError`."""
     try:
         value: object = response.json()
     except ValueError as exc:
-        raise RuntimeProtocolError(f"{operation}: answer is not JSON: {response.text!r}") from exc
-    return value
-
-
-def _object(value: object) -> dict[str, object]:
+        raise RuntimeProtocolError(
+            f"{operation}: answer is not JSON: {response.text[:500]!r}"
+        ) from exc
+    # json_format would read a top-level string or list as some message: refuse it here.
     if not isinstance(value, dict):
-        raise RuntimeProtocolError(f"expected a JSON object, got {value!r}")
-    return value
+        raise RuntimeProtocolError(
+            f"{operation}: answer is not a JSON object: {response.text[:500]!r}"
+        )
+    try:
+        return json_format.ParseDict(value, answer())
+    except json_format.ParseError as exc:
+        raise RuntimeProtocolError(
+            f"{operation}: answer is not a {answer.DESCRIPTOR.full_name} "
+            f"(stub/proto/runtime.proto): {exc}: {response.text[:500]!r}"
+        ) from exc
 
 
-def _field(value: Mapping[str, object], name: str, operation: str) -> dict[str, object]:
-    if name not in value:
-        raise RuntimeProtocolError(f"{operation}: answer lacks {name!r}: {value!r}")
-    return _object(value[name])
+def _required(answer: M, name: str, operation: str) -> M:
+    """`answer`, once it is known to hold its message field `name` (what it answers with)."""
+    if not answer.HasField(name):
+        raise RuntimeProtocolError(
+            f"{operation}: answer lacks {name!r}: {json_format.MessageToJson(answer)}"
+        )
+    return answer
 
 
-def _str(value: Mapping[str, object], name: str) -> str:
-    """A string field; the JSON mapping omits none (the runtime prints every field)."""
-    text = value.get(name)
-    if not isinstance(text, str):
-        raise RuntimeProtocolError(f"{name} is not a string in {value!r}")
-    return text
-
-
-def _int(value: Mapping[str, object], name: str) -> int:
-    """An integer field; the JSON mapping may write 64-bit integers as strings."""
-    number = value.get(name)
-    if isinstance(number, str) and number.isascii() and number.isdigit():
-        return int(number)
-    if not isinstance(number, int) or isinstance(number, bool):
-        raise RuntimeProtocolError(f"{name} is not an integer in {value!r}")
-    return number
-
-
-def _bool(value: Mapping[str, object], name: str) -> bool:
-    flag = value.get(name)
-    if not isinstance(flag, bool):
-        raise RuntimeProtocolError(f"{name} is not a boolean in {value!r}")
-    return flag
-
-
-def _list(value: Mapping[str, object], name: str) -> list[object]:
-    items = value.get(name, [])
-    if not isinstance(items, list):
-        raise RuntimeProtocolError(f"{name} is not a list in {value!r}")
-    return items
-
-
-def _event(value: object) -> RuntimeEvent:
-    item = _object(value)
+def _event(event: pb.Event) -> RuntimeEvent:
     return RuntimeEvent(
-        topic=_str(item, "topic"),
-        seq=_int(item, "seq"),
-        kind=_str(item, "kind"),
-        payload_json=_str(item, "payload_json"),
-        published_at_ms=_int(item, "published_at_ms"),
-        stream_id=_str(item, "stream_id"),
-        idempotency_key=_str(item, "idempotency_key"),
-        payload_hash=_str(item, "payload_hash"),
+        topic=event.topic,
+        seq=event.seq,
+        kind=event.kind,
+        payload_json=event.payload_json,
+        published_at_ms=event.published_at_ms,
+        stream_id=event.stream_id,
+        idempotency_key=event.idempotency_key,
+        payload_hash=event.payload_hash,
     )
 
 
-def _counters(value: object) -> FaultCounters:
-    item = _object(value)
+def _counters(counters: pb.FaultCounters) -> FaultCounters:
     return FaultCounters(
-        duplicate_next=_int(item, "duplicate_next"),
-        reorder_next=_int(item, "reorder_next"),
-        crash_after_commit_next=_int(item, "crash_after_commit_next"),
-        crash_before_send_next=_int(item, "crash_before_send_next"),
+        duplicate_next=counters.duplicate_next,
+        reorder_next=counters.reorder_next,
+        crash_after_commit_next=counters.crash_after_commit_next,
+        crash_before_send_next=counters.crash_before_send_next,
     )
 
 
-def _dead_letter(value: object) -> DeadLetter:
-    item = _object(value)
-    return DeadLetter(_int(item, "seq"), _str(item, "reason"), _str(item, "delivery"))
-
-
-def _stream(value: object) -> StreamStatus:
-    item = _object(value)
-    letter = item.get("dead_letter")  # a message field: absent when there is none
+def _stream(stream: pb.StreamStatus) -> StreamStatus:
+    letter = stream.dead_letter  # a message field: absent while the stream is not held
+    held = DeadLetter(letter.seq, letter.reason, letter.delivery)
     return StreamStatus(
-        stream_id=_str(item, "stream_id"),
-        topic=_str(item, "topic"),
-        journal_head=_int(item, "journal_head"),
-        delivered_head=_int(item, "delivered_head"),
-        outbox_depth=_int(item, "outbox_depth"),
-        paused=_bool(item, "paused"),
-        dead_letter=None if letter is None else _dead_letter(letter),
-        last_error=_str(item, "last_error"),
-        consecutive_failures=_int(item, "consecutive_failures"),
-        in_flight=_bool(item, "in_flight"),
+        stream_id=stream.stream_id,
+        topic=stream.topic,
+        journal_head=stream.journal_head,
+        delivered_head=stream.delivered_head,
+        outbox_depth=stream.outbox_depth,
+        paused=stream.paused,
+        dead_letter=held if stream.HasField("dead_letter") else None,
+        last_error=stream.last_error,
+        consecutive_failures=stream.consecutive_failures,
+        in_flight=stream.in_flight,
     )
 
 
-def _status(value: object) -> PublisherStatus:
-    item = _object(value)
-    per_stream = _object(item.get("pending_stream_faults", {}))
+def _status(status: pb.PublisherStatus) -> PublisherStatus:
     return PublisherStatus(
-        streams=tuple(_stream(stream) for stream in _list(item, "streams")),
-        paused_all=_bool(item, "paused_all"),
-        target_set=_bool(item, "target_set"),
-        stdb_url=_str(item, "stdb_url"),
-        database=_str(item, "database"),
-        journal_events=_int(item, "journal_events"),
-        delivered_events=_int(item, "delivered_events"),
-        outbox_depth=_int(item, "outbox_depth"),
-        paused_streams=_int(item, "paused_streams"),
-        dead_lettered_streams=_int(item, "dead_lettered_streams"),
-        quiescent=_bool(item, "quiescent"),
-        pending_faults=_counters(_field(item, "pending_faults", "status")),
+        streams=tuple(_stream(stream) for stream in status.streams),
+        paused_all=status.paused_all,
+        target_set=status.target_set,
+        stdb_url=status.stdb_url,
+        database=status.database,
+        journal_events=status.journal_events,
+        delivered_events=status.delivered_events,
+        outbox_depth=status.outbox_depth,
+        paused_streams=status.paused_streams,
+        dead_lettered_streams=status.dead_lettered_streams,
+        quiescent=status.quiescent,
+        pending_faults=_counters(status.pending_faults),
         pending_stream_faults={
-            stream_id: _counters(counters) for stream_id, counters in per_stream.items()
+            stream_id: _counters(counters)
+            for stream_id, counters in sorted(status.pending_stream_faults.items())
         },
     )

@@ -40,6 +40,8 @@ WHEEL_MUST_HOLD = (
     "harness/env/images/spacetimedb/Dockerfile",
     "harness/env/images/spacetimedb/start-spacetimedb",
     "harness/env/images/stub/Dockerfile",
+    "harness/drivers/runtime_pb2.py",
+    "harness/drivers/runtime_pb2.pyi",
     "stub/__init__.py",
     "stub/runtime/__main__.py",
     "stub/control/__main__.py",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +13,14 @@ import requests
 from google.protobuf import json_format
 
 from harness.contract.streams import stream_of
-from harness.drivers.runtime import RuntimeClient, RuntimeRefused
+from harness.drivers import runtime_pb2 as harness_pb
+from harness.drivers.runtime import (
+    DeadLetter,
+    FaultCounters,
+    RuntimeClient,
+    RuntimeProtocolError,
+    RuntimeRefused,
+)
 from stub.proto import runtime_pb2 as pb
 from stub.runtime.server import MAX_BODY_BYTES, running
 from stub.runtime.service import RuntimeService
@@ -346,3 +355,91 @@ def test_runtime_client_sends_the_wiring_and_omits_the_defaults(
         client.set_target(fake.url, DATABASE, PUBLISHER_TOKEN, args=["{sequence}"])
     assert refused.value.code == "invalid_target"
     client.close()
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, client: RuntimeClient, body: bytes) -> None:
+    """Make every request of `client` get a 200 answer with `body`, as a broken runtime would."""
+
+    def request(*args: Any, **kwargs: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 200
+        response._content = body
+        return response
+
+    monkeypatch.setattr(client._session, "request", request)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"{not json", "answer is not JSON"),
+        (b'"an event"', "answer is not a JSON object"),
+        (b'[{"event": {}}]', "answer is not a JSON object"),
+        (b'{"event": {"seq": -1}}', "stdb_harness.runtime.v1.AppendResponse"),
+        (b'{"event": {"seq": "one"}}', "seq"),
+        (b'{"event": {"topic": 7}}', "topic"),
+        (b'{"event": "abc"}', "event"),
+        (b'{"event": {"seq": 1, "color": "red"}}', "color"),
+        (b"{}", "answer lacks 'event'"),
+    ],
+)
+def test_a_malformed_answer_is_a_protocol_error(
+    monkeypatch: pytest.MonkeyPatch, body: bytes, problem: str
+) -> None:
+    client = RuntimeClient("http://runtime.invalid")
+    _answering(monkeypatch, client, body)
+    with pytest.raises(RuntimeProtocolError) as raised:
+        client.append(NOTE, "note", {"text": "hi"})
+    assert raised.value.message.startswith("append: ")
+    assert problem in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status": {"paused_all": "yes"}}',
+        b'{"status": {"streams": [{"dead_letter": {"seq": "x"}}]}}',
+        b'{"status": {"pending_stream_faults": []}}',
+        b'{"quiescent": true}',
+    ],
+)
+def test_a_malformed_wait_answer_is_a_protocol_error(
+    monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    client = RuntimeClient("http://runtime.invalid")
+    _answering(monkeypatch, client, body)
+    with pytest.raises(RuntimeProtocolError, match=r"^wait: "):
+        client.wait(1)
+
+
+def test_answers_follow_the_json_mapping_not_one_printer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """64-bit integers as strings, absent fields as defaults, camelCase names: all the JSON
+    mapping allows, so a runtime printed by another protobuf library is read the same."""
+    client = RuntimeClient("http://runtime.invalid")
+    _answering(monkeypatch, client, json.dumps({"status": {
+        "streams": [{"streamId": "s1", "journalHead": "3", "deliveredHead": 2,
+                     "deadLetter": {"seq": "3", "reason": "invalid_event", "delivery": "primary"}},
+                    {"stream_id": "s2"}],
+        "pendingStreamFaults": {"s2": {"duplicate_next": 1}},
+    }, "quiescent": True}).encode())  # fmt: skip
+    waited = client.wait(1)
+    assert waited.quiescent
+    first, second = waited.status.streams
+    assert (first.stream_id, first.journal_head, first.delivered_head) == ("s1", 3, 2)
+    assert first.dead_letter == DeadLetter(3, "invalid_event", "primary")
+    assert (second.stream_id, second.dead_letter, second.paused) == ("s2", None, False)
+    assert waited.status.pending_faults == FaultCounters(0, 0, 0, 0)
+    assert waited.status.pending_stream_faults == {"s2": FaultCounters(1, 0, 0, 0)}
+
+
+def test_the_harness_reads_the_api_with_its_own_copy_of_the_same_schema() -> None:
+    """harness/drivers/runtime_pb2.py is generated from stub/proto/runtime.proto like
+    stub/proto/runtime_pb2.py (see stub/proto/README.md), and the driver never imports stub."""
+    assert harness_pb.DESCRIPTOR.serialized_pb == pb.DESCRIPTOR.serialized_pb, (
+        "the two generated copies of runtime.proto differ: regenerate both "
+        "(stub/proto/README.md)")
+    probe = ("import sys, harness.drivers.runtime; "
+             "print(sorted(m for m in sys.modules if m == 'stub' or m.startswith('stub.')))")
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True, timeout=60)
+    assert imported.stdout.strip() == "[]", imported.stdout
