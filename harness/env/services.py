@@ -3,23 +3,29 @@
 All three are the same shape: one image, one port, a DNS alias on the harness's
 private network, a readiness path to poll over HTTP, and the crash verbs the
 properties need (kill -9, start again on the same data). Built on testcontainers'
-DockerContainer for start and removal; Ryuk is disabled (its image cannot be pulled
-here) and labels plus cleanup.py take its place. kill/restart act on the wrapped
-Docker container, because testcontainers has no such verbs.
+DockerContainer for start and removal, and on its HttpWaitStrategy for readiness (given
+with `waiting_for`, so `start()` returns a serving container); Ryuk is disabled (its image
+cannot be pulled here) and labels plus cleanup.py take its place. kill/restart act on the
+wrapped Docker container, because testcontainers has no such verbs, and a restart runs the
+same strategy again itself, because testcontainers waits only inside `start()`.
 """
 
 from __future__ import annotations
 
+import math
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
-import requests
 from docker.errors import APIError
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import HttpWaitStrategy
 
 from harness.env.labels import labels_for
 from harness.errors import EnvironmentFailed
@@ -27,6 +33,8 @@ from harness.errors import EnvironmentFailed
 testcontainers_config.ryuk_disabled = True
 
 READY_TIMEOUT_S = 60.0
+# How often readiness is polled (testcontainers' default is 1 s; a server is ready in ~1 s).
+READY_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -66,24 +74,65 @@ def free_port() -> int:
         return port
 
 
-def wait_until_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> float:
-    """Poll `url` until it answers 200; return how long that took.
+def readiness(port: int, path: str, timeout_s: float = READY_TIMEOUT_S) -> HttpWaitStrategy:
+    """Ready means `GET path` on `port` answers 200. A port wait is not enough: the port
+    opens before the server can serve."""
+    return (HttpWaitStrategy(port, path)
+            .with_startup_timeout(math.ceil(timeout_s))
+            .with_poll_interval(READY_POLL_S))
 
-    A port wait is not enough: the port opens before the server can serve.
-    """
+
+def _not_ready(url: str, timeout_s: float, exc: TimeoutError) -> EnvironmentFailed:
+    """A strategy's TimeoutError (no 200 in time, or a container that is not running) as
+    the harness's error; the strategy's first sentence says which."""
+    reason = str(exc).split(". ", maxsplit=1)[0]
+    return EnvironmentFailed(f"{url} was not ready after {timeout_s:.0f}s ({reason})",
+                             "see the container log (`docker logs`)")
+
+
+@dataclass(frozen=True)
+class _Address:
+    """A server given by URL, as a wait strategy's target: HttpWaitStrategy asks its target
+    only for the host and the port (the rest of the protocol concerns containers)."""
+
+    host: str
+    port: int
+
+    def get_container_host_ip(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    def get_exposed_port(self, port: int) -> int:
+        return self.port
+
+    def get_wrapped_container(self) -> Any:
+        return None
+
+    def get_logs(self) -> tuple[bytes, bytes]:
+        return b"", b""
+
+    def reload(self) -> None:
+        return None
+
+    @property
+    def status(self) -> str:
+        return "running"
+
+
+def wait_until_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> float:
+    """Wait until `url` (a server the harness did not start) answers 200; how long it took."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        raise EnvironmentFailed(f"{url} names no host", "pass a URL like http://host:3000")
+    default_port = 443 if parts.scheme == "https" else 80
+    strategy = readiness(parts.port or default_port, parts.path or "/", timeout_s)
+    if parts.scheme == "https":
+        strategy.using_tls()
     started = time.monotonic()
-    last_error = "no answer"
-    while time.monotonic() - started < timeout_s:
-        try:
-            status = requests.get(url, timeout=2).status_code
-            if status == 200:
-                return time.monotonic() - started
-            last_error = f"HTTP {status}"
-        except requests.RequestException as exc:
-            last_error = type(exc).__name__
-        time.sleep(0.1)
-    raise EnvironmentFailed(f"{url} was not ready after {timeout_s:.0f}s ({last_error})",
-                            "see the container log (`docker logs`)")
+    try:
+        strategy.wait_until_ready(_Address(parts.hostname, parts.port or default_port))
+    except TimeoutError as exc:
+        raise _not_ready(url, timeout_s, exc) from exc
+    return time.monotonic() - started
 
 
 class ServiceContainer:
@@ -104,20 +153,26 @@ class ServiceContainer:
             self._container.with_env(key, value)
         self.host_port = host_port or free_port()
         self._container.with_bind_ports(spec.port, self.host_port)
+        self.ready_timeout_s = READY_TIMEOUT_S
+        self._readiness = readiness(spec.port, spec.ready_path, self.ready_timeout_s)
+        self._container.waiting_for(self._readiness)
         self._host = ""
         if network is not None:
             self._container.with_network(network).with_network_aliases(spec.alias)
         self.ready_seconds = 0.0
 
     def start(self) -> ServiceContainer:
-        """Start the container and wait until its readiness path answers."""
+        """Start the container; testcontainers returns once its readiness path answers
+        (`ready_seconds`: from creating the container to its first 200)."""
+        started = time.monotonic()
         try:
-            self._container.start()
+            with self._not_ready_names_the_service():
+                self._container.start()
         except APIError as exc:
             raise EnvironmentFailed(f"could not start {self.spec.role}: {exc.explanation}",
                                     "run `stdb-harness env down`, then try again") from exc
         self._host = self._container.get_container_host_ip()
-        self.ready_seconds = self._wait_ready()
+        self.ready_seconds = time.monotonic() - started
         return self
 
     @property
@@ -150,7 +205,10 @@ class ServiceContainer:
         wrapped.reload()
         if wrapped.status != "running":
             wrapped.start()
-        return self._wait_ready()
+        started = time.monotonic()
+        with self._not_ready_names_the_service():
+            self._readiness.wait_until_ready(self._container)
+        return time.monotonic() - started
 
     def start_if_stopped(self) -> bool:
         """Start the container if its process has exited; whether it had to."""
@@ -169,10 +227,18 @@ class ServiceContainer:
     def remove(self) -> None:
         self._container.stop()
 
-    def _wait_ready(self) -> float:
+    @contextmanager
+    def _not_ready_names_the_service(self) -> Iterator[None]:
+        """The strategy's TimeoutError as EnvironmentFailed naming the role, with the tail of
+        the container's log (the container exists: the strategy runs after docker start)."""
         try:
-            return wait_until_ready(self.url + self.spec.ready_path)
-        except EnvironmentFailed as exc:
-            raise EnvironmentFailed(f"{self.spec.role} did not become ready: {exc.message}\n"
+            yield
+        except TimeoutError as exc:
+            if not self._host:  # the first start: no host while the container is not running
+                self._host = self._container.get_container_host_ip()
+            where = (self.url + self.spec.ready_path if self._host
+                     else f"{self.spec.ready_path} on host port {self.host_port}")
+            failed = _not_ready(where, self.ready_timeout_s, exc)
+            raise EnvironmentFailed(f"{self.spec.role} did not become ready: {failed.message}\n"
                                     f"--- container log (tail) ---\n{self.logs()[-3000:]}",
-                                    exc.hint) from exc
+                                    failed.hint) from exc
