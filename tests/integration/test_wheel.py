@@ -1,5 +1,6 @@
 """The harness installs from a wheel into someone else's project and works there as a pytest
-plugin (no Docker: nothing here starts a container or builds an image).
+plugin (no Docker: nothing here starts a container or builds an image), and, with Docker, runs
+the conformance suite there for real (the one `container` test at the end).
 
 The wheel is built from a copy of the tracked files (so no stale `build/` folder and nothing
 untracked can slip in, and the checkout is not written to), installed with `--no-deps` into a
@@ -19,16 +20,22 @@ import subprocess
 import sys
 import sysconfig
 import time
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from harness.env import stub_image
+from harness.env.built_module import BuiltModule
+from harness.env.docker_client import docker_client
 from harness.env.image_build import image_folder
+from harness.env.labels import RUN_LABEL
 from harness.env.recipe import context_digest
+from harness.errors import DockerUnavailable
 
 pytestmark = pytest.mark.packaging
 
@@ -108,12 +115,21 @@ class Installed:
         return self.venv / "bin" / "python"
 
 
+def _attempt(argv: list[str | Path], cwd: Path, env: dict[str, str],
+             timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(arg) for arg in argv], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def _output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"{result.args} exited {result.returncode}\n{result.stdout[-4000:]}\n" \
+           f"{result.stderr[-4000:]}"
+
+
 def _run(argv: list[str | Path], cwd: Path, env: dict[str, str],
          timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(arg) for arg in argv], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=timeout, check=False)
-    assert result.returncode == 0, (
-        f"{argv} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    result = _attempt(argv, cwd, env, timeout)
+    assert result.returncode == 0, _output(result)
     return result
 
 
@@ -252,3 +268,119 @@ def test_the_command_line_tool_runs(installed: Installed) -> None:
                   installed.env).stdout
     assert "usage: stdb-harness" in helped
     installed.stopwatch.lap("stdb-harness --help", began)
+
+
+# The user's project of the last test: one curated scenario of this repository, its golden, and
+# the reference module as a prebuilt wasm, nothing else (no publisher, client or control).
+SCENARIO = "idempotent-redelivery-burst"
+# Two generated examples per property: every property runs, the curated scenario in full.
+MAX_EXAMPLES = "2"
+USER_CONFIG = """# A project that tests the reference module, prebuilt, with one curated scenario.
+target = "wheel-user-project"
+scenarios = "scenarios"
+golden = "golden"
+
+[module]
+wasm = {wasm}
+"""
+
+
+def _require_docker(config: pytest.Config) -> None:
+    try:
+        docker_client().close()
+    except DockerUnavailable as exc:
+        if os.environ.get("CI") or config.getoption("--require-containers"):
+            pytest.fail(f"the real-container tier must run here, but: {exc}", pytrace=False)
+        pytest.skip(f"NO DOCKER - container test NOT RUN: {exc.message}")
+
+
+def _user_project(root: Path, wasm: Path) -> Path:
+    (root / "scenarios").mkdir()
+    (root / "golden").mkdir()
+    shutil.copy2(ROOT / "scenarios" / f"{SCENARIO}.json", root / "scenarios")
+    shutil.copy2(ROOT / "golden" / f"{SCENARIO}.json", root / "golden")
+    # A JSON string is a valid TOML basic string.
+    (root / "stdb-harness.toml").write_text(USER_CONFIG.format(wasm=json.dumps(str(wasm))),
+                                            encoding="utf-8")
+    return root
+
+
+def _testcases(junit: Path) -> dict[str, ElementTree.Element]:
+    return {case.get("name", ""): case for case in ElementTree.parse(junit).iter("testcase")}
+
+
+def _left_behind(run_id: str) -> list[str]:
+    client = docker_client()
+    try:
+        selector = {"label": f"{RUN_LABEL}={run_id}"}
+        return ([f"container {c.name}" for c in client.containers.list(all=True,
+                                                                           filters=selector)]
+                + [f"network {n.name}" for n in client.networks.list(filters=selector)])
+    finally:
+        client.close()
+
+
+@pytest.mark.container
+def test_the_installed_wheel_runs_the_suite_in_a_project_of_its_own(
+    installed: Installed, module_wasm: BuiltModule, tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+) -> None:
+    """What a user does after `pip install stdb-harness`: a config, a scenario and its golden
+    in their own folder, then plain `pytest` (the plugin adds the suite), `stdb-harness
+    repro` and `check`; and a golden that no longer matches fails the run with G1."""
+    _require_docker(pytestconfig)
+    project = _user_project(tmp_path_factory.mktemp("user-project"), module_wasm.path)
+    assert not project.is_relative_to(ROOT)
+    run_id = f"wheel-{uuid.uuid4().hex[:8]}"
+    env = {**installed.env, "STDB_HARNESS_RUN_ID": run_id}
+    python, tool = installed.python, installed.venv / "bin" / "stdb-harness"
+    reports = project.parent / f"{project.name}-reports"
+    pytest_argv: list[str | Path] = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                     "--max-examples", MAX_EXAMPLES]
+
+    began = time.monotonic()
+    ran = _run([*pytest_argv, "--reports-dir", reports, "--junitxml", reports / "junit.xml"],
+               project, env, timeout=1800)
+    installed.stopwatch.lap("pytest: suite in a user project", began)
+    case = _testcases(reports / "junit.xml").get(f"test_curated_idempotence[{SCENARIO}]")
+    assert case is not None, f"the curated scenario was not collected:\n{ran.stdout[-3000:]}"
+    assert not [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert summary["target"]["target"] == "wheel-user-project"
+    assert summary["target"]["config"] == str((project / "stdb-harness.toml").resolve())
+    assert Path(summary["target"]["module.wasm"]).resolve() == module_wasm.path.resolve()
+    assert (summary["failed"], summary["errors"]) == (0, 0), summary
+    assert summary["properties"]["idempotence"]["scenarios"] >= 1
+    stored = reports / "runs" / SCENARIO
+    assert (stored / "history.json").is_file(), sorted(p.name for p in (reports / "runs").iterdir())
+
+    began = time.monotonic()
+    replayed = _run([tool, "repro", SCENARIO], project, env, timeout=900)
+    installed.stopwatch.lap("stdb-harness repro <curated ID>", began)
+    assert "profile=repro" in replayed.stdout
+    assert (project / "reports" / "summary.json").is_file(), "repro reports go beside the config"
+
+    began = time.monotonic()
+    checked = _run([tool, "check", stored], project, env, timeout=300)
+    installed.stopwatch.lap("stdb-harness check <stored run>", began)
+    assert checked.stdout.startswith(f"{SCENARIO}: ")
+
+    golden_file = project / "golden" / f"{SCENARIO}.json"
+    approved = json.loads(golden_file.read_text(encoding="utf-8"))
+    first = min(approved["answers"], key=int)
+    assert approved["answers"][first] == "ok"
+    approved["answers"][first] = "fail"
+    golden_file.write_text(json.dumps(approved, indent=1, sort_keys=True) + "\n",
+                           encoding="utf-8")
+    began = time.monotonic()
+    corrupt = project.parent / f"{project.name}-reports-corrupt-golden"
+    failed = _attempt([*pytest_argv, "--reports-dir", corrupt], project, env, timeout=1800)
+    installed.stopwatch.lap("pytest: corrupted golden (G1)", began)
+    assert failed.returncode == 1, _output(failed)
+    assert f"SCENARIO ID: {SCENARIO}" in failed.stdout and "G1" in failed.stdout, \
+        _output(failed)
+    violations = json.loads((corrupt / "summary.json").read_text(encoding="utf-8"))["violations"]
+    assert [(v["id"], v["rules"]) for v in violations] == [(SCENARIO, ["G1"])], violations
+    assert f"golden: step {first} answered 'ok', approved 'fail'" in json.dumps(violations)
+
+    assert _left_behind(run_id) == [], "the runs in the user project left these behind"
