@@ -30,7 +30,9 @@ def build(args: argparse.Namespace) -> int:
 def up(args: argparse.Namespace) -> int:
     started = time.monotonic()
     options = StackOptions(stdb_url=None, stdb_image=args.stdb_image, host_port=args.port)
-    wasm = configured_wasm(configured(args))
+    config = configured(args)
+    docker_client()  # no Docker is exit 2 at once, before any build
+    wasm = configured_wasm(config)
     stack = Stack(options, keep_on_exit=True).start()
     try:
         database = stack.publish(wasm)
