@@ -3,10 +3,11 @@ holding exactly the projection of the whole journal.
 
 Judged from the history of a `ViaRuntime` scenario: each append got the seq E2 gives
 it; each journaled event carries the stream id (S1), key (E6), canonical payload (E4) and
-hash (E5) the contract computes from its primary fields, here, by the harness; every stream's delivered head reached its journal head with no dead letter (a valid
-journal has nothing permanent to refuse, B3); the publisher went quiet (B5); and the
-module's snapshot equals the oracle's projection of the journal, however often and in
-whatever order events were re-sent (B1, B2).
+hash (E5) that the harness computes itself from the event's primary fields; every stream's
+delivered head reached its journal head with no dead letter (a valid journal has nothing
+permanent to refuse, B3); the publisher went quiet (B5); and the module's snapshot equals
+the oracle's projection of the journal, however often and in whatever order events were
+re-sent (B1, B2).
 """
 
 from __future__ import annotations

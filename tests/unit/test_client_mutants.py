@@ -128,17 +128,17 @@ def test_the_reference_client_side_builds_every_client_as_its_mutant(
 
     class Identity:
         def __init__(self, url: str) -> None:
-            self.token = "token"
+            pass
 
-        def create_identity(self) -> Identity:
-            return self
+        def new_identity(self) -> str:
+            return "token"
 
     class Module:
         class database:  # noqa: N801 - stands in for the attribute of the same name
             url, name = "http://fake", "db"
 
     monkeypatch.setattr(adapters, "ResumingClient", Recorder)
-    monkeypatch.setattr(adapters, "SpacetimeHttp", Identity)
+    monkeypatch.setattr(adapters, "DatabaseHttp", Identity)
     side = adapters.reference_client(mutant="gap-edge-off-by-one")
     for client in ("alice", "bob"):
         side.connect(Module(), client)  # type: ignore[arg-type]
