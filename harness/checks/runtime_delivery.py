@@ -18,7 +18,7 @@ from typing import Any
 from harness.checks.expectations import PUBLISHER, preempting
 from harness.checks.outcomes import snapshot_violations
 from harness.checks.verdict import Violation
-from harness.contract.events import Event
+from harness.contract.events import Event as JournaledEvent
 from harness.contract.snapshot import Snapshot
 from harness.history import History
 from harness.model.module import ReferenceModel
@@ -51,7 +51,7 @@ def journal_violations(scenario: Scenario,
     """Each event as the runtime journaled it (`GET /v1/journal`) against the contract's
     own computation of the same event: a runtime that agreed with itself on a wrong
     canonical form, hash, key or stream id is caught here, whether the module caught it."""
-    expected: dict[tuple[object, object], Event] = {
+    expected: dict[tuple[object, object], JournaledEvent] = {
         (event.topic, event.seq): event for event in scenario.journal()}
     for item in journaled:
         event = expected.get((item.get("topic"), item.get("seq")))
