@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import AdminRefused, ControlClient, Credential
-from harness.spacetime.http import SpacetimeHttp
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
 from harness.targets.sides import (
@@ -24,6 +23,7 @@ from harness.targets.sides import (
 )
 from stub.client import steps as client_steps
 from stub.client.client import ResumeFailedError, ResumingClient
+from stub.client.spacetime import DatabaseHttp
 
 
 def _contract_step(step: client_steps.ClientStep, module: ModuleSession) -> ClientStep:
@@ -40,7 +40,7 @@ class ReferenceClientSession:
 
     def __init__(self, module: ModuleSession, mutant: str | None) -> None:
         database = module.database
-        token = SpacetimeHttp(database.url).create_identity().token
+        token = DatabaseHttp(database.url).new_identity()
         self._module = module
         self._client = ResumingClient(database.url, database.name, token, mutant=mutant)
 

@@ -2,20 +2,23 @@
 holding exactly the projection of the whole journal.
 
 Judged from the history of a `ViaRuntime` scenario: each append got the seq E2 gives
-it; every stream's delivered head reached its journal head with no dead letter (a valid
-journal has nothing permanent to refuse, B3); the publisher went quiet (B5); and the
-module's snapshot equals the oracle's projection of the journal, however often and in
-whatever order events were re-sent (B1, B2).
+it; each journaled event carries the stream id (S1), key (E6), canonical payload (E4) and
+hash (E5) that the harness computes itself from the event's primary fields; every stream's
+delivered head reached its journal head with no dead letter (a valid journal has nothing
+permanent to refuse, B3); the publisher went quiet (B5); and the module's snapshot equals
+the oracle's projection of the journal, however often and in whatever order events were
+re-sent (B1, B2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from harness.checks.expectations import PUBLISHER, preempting
 from harness.checks.outcomes import snapshot_violations
 from harness.checks.verdict import Violation
+from harness.contract.events import Event as JournaledEvent
 from harness.contract.snapshot import Snapshot
 from harness.history import History
 from harness.model.module import ReferenceModel
@@ -35,6 +38,35 @@ def _seq_violations(scenario: Scenario, history: History) -> Iterator[Violation]
         if entry.value.get("seq") != event.seq:
             yield Violation("E2", f"{event.topic}: the runtime assigned seq "
                             f"{entry.value.get('seq')}, expected {event.seq}", entry.index)
+
+
+# The forms a runtime derives from an event's primary fields, and the rule each one follows.
+DERIVED_FORMS = (("stream_id", "S1"), ("idempotency_key", "E6"), ("payload_json", "E4"),
+                 ("payload_hash", "E5"))
+PRIMARY_FIELDS = ("kind", "published_at_ms")
+
+
+def journal_violations(scenario: Scenario,
+                       journaled: Sequence[Mapping[str, Any]]) -> Iterator[Violation]:
+    """Each event as the runtime journaled it (`GET /v1/journal`) against the contract's
+    own computation of the same event: a runtime that agreed with itself on a wrong
+    canonical form, hash, key or stream id is caught here, whether the module caught it."""
+    expected: dict[tuple[object, object], JournaledEvent] = {
+        (event.topic, event.seq): event for event in scenario.journal()}
+    for item in journaled:
+        event = expected.get((item.get("topic"), item.get("seq")))
+        if event is None:
+            yield Violation("E2", f"the journal holds {item.get('topic')!r} seq "
+                            f"{item.get('seq')!r}, which no append of the scenario made")
+            continue
+        for name in PRIMARY_FIELDS:
+            if item.get(name) != getattr(event, name):
+                yield Violation("E3", f"{event.idempotency_key}: journaled {name} "
+                                f"{item.get(name)!r}, appended {getattr(event, name)!r}")
+        for name, rule in DERIVED_FORMS:
+            if item.get(name) != getattr(event, name):
+                yield Violation(rule, f"{event.idempotency_key}: the runtime's {name} is "
+                                f"{item.get(name)!r}, the contract's {getattr(event, name)!r}")
 
 
 def simulate(scenario: Scenario) -> tuple[Snapshot, dict[str, int]]:
@@ -86,6 +118,7 @@ def _stream_violations(held: Mapping[str, int],
 
 def violations(scenario: Scenario, history: History) -> list[Violation]:
     found = list(_seq_violations(scenario, history))
+    found += journal_violations(scenario, history.snapshots.get("journal", []))
     expected, held = simulate(scenario)
     found += _stream_violations(held, history.snapshots.get("runtime", {}))
     if "final" in history.snapshots:

@@ -1,9 +1,9 @@
 """The image of the stub services (runtime with publisher, control token routes).
 
-They are Python programs that need only the standard library, protobuf and two
-packages of this repository (`stub`, and the dependency-free `harness.contract`).
-The sources are taken from wherever those packages are imported from (a checkout or
-an installed wheel), the Dockerfile from the harness's package data.
+They are Python programs that need only the standard library, protobuf and the `stub`
+package of this repository; they import nothing of the harness that judges them, so the
+image holds none of it. The sources are taken from wherever `stub` is installed (a
+checkout or an installed wheel), the Dockerfile from the harness's package data.
 protobuf is installed on the host into a cached folder with pip (the container has
 no network) and copied in with the sources. The tag is a digest of all of it, so an
 edited stub means a new image and an unchanged one is reused.
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import docker
 
-import harness
 from harness.env.base_image import ensure_base_image
 from harness.env.cache import cache_root
 from harness.env.image_build import build_if_missing, copy_context, image_folder
@@ -30,13 +29,9 @@ from harness.errors import BuildFailed
 
 IMAGE_REPOSITORY = "stdb-harness/stub"
 SOURCE_SUFFIXES = (".py", ".proto", ".pyi")
-
-
-def _package_dir(module_file: str | None) -> Path:
-    if module_file is None:
-        raise BuildFailed("the harness or stub package has no files on disk",
-                          "install stdb-harness as a regular (not zipped) package")
-    return Path(module_file).resolve().parent
+# The one stub module that imports the harness (the adapters the harness loads on the host);
+# nothing in the container runs it, so the image leaves it out.
+HARNESS_GLUE = frozenset({"adapters.py"})
 
 
 def _stub_dir() -> Path:
@@ -51,13 +46,12 @@ def _stub_dir() -> Path:
 
 def _source_files() -> dict[str, Path]:
     """`app/<package path>` in the context → the installed source file."""
-    harness_dir = _package_dir(harness.__file__)
     stub_dir = _stub_dir()
-    sources = {"app/harness/__init__.py": harness_dir / "__init__.py"}
-    for path in tree_files(harness_dir / "contract", SOURCE_SUFFIXES):
-        sources[f"app/harness/{path.relative_to(harness_dir).as_posix()}"] = path
+    sources: dict[str, Path] = {}
     for path in tree_files(stub_dir, SOURCE_SUFFIXES):
-        sources[f"app/stub/{path.relative_to(stub_dir).as_posix()}"] = path
+        relative = path.relative_to(stub_dir).as_posix()
+        if relative not in HARNESS_GLUE:
+            sources[f"app/stub/{relative}"] = path
     return sources
 
 

@@ -175,6 +175,11 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
         "quiescent": quiescent,
         "streams": [asdict(stream) for stream in status.streams],
     }
+    topics = dict.fromkeys(event.topic for event in scenario.journal())
+    history.snapshots["journal"] = [
+        asdict(event) for topic in topics
+        for event in _retrying(runtime, client, partial(client.read_topic, topic))
+    ]
     history.snapshots["final"] = target.snapshot()
     client.close()
     return history

@@ -20,11 +20,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from harness.spacetime.errors import ReducerFailed, WaitTimedOut
-from harness.spacetime.http import SpacetimeHttp
-from harness.spacetime.sats import Row
-from harness.spacetime.schema import ModuleSchema
-from harness.spacetime.ws import SpacetimeSubscriber
 from stub.client.mutants import (
     CLIENT_MUTANTS,
     GAP_EDGE_OFF_BY_ONE,
@@ -35,6 +30,14 @@ from stub.client.mutants import (
 )
 from stub.client.queries import gap_query
 from stub.client.snapshot import load_snapshot
+from stub.client.spacetime import (
+    Columns,
+    DatabaseHttp,
+    NothingArrivedError,
+    ReducerFailedError,
+    Row,
+    Subscriber,
+)
 from stub.client.steps import ClientStep, Delivered, Resumed, SnapshotLoaded
 from stub.client.view import StreamView
 
@@ -54,7 +57,7 @@ class _Stream:
     replay_budget: int
     view: StreamView
     steps: list[ClientStep] = field(default_factory=list)
-    subscriber: SpacetimeSubscriber | None = None
+    subscriber: Subscriber | None = None
 
     def unsubscribe(self) -> None:
         if self.subscriber is not None:
@@ -84,8 +87,8 @@ class ResumingClient:
         self._timeout = timeout
         self._max_resumes = max_resumes
         self._mutant = mutant
-        self._http = SpacetimeHttp(base_url, token, timeout)
-        self._schema: ModuleSchema | None = None
+        self._http = DatabaseHttp(base_url, token, timeout)
+        self._columns: Columns | None = None
         self._streams: dict[str, _Stream] = {}
 
     def resume(self, stream_id: str, cursor: int, replay_budget: int) -> Resumed:
@@ -123,7 +126,7 @@ class ResumingClient:
                 return
             try:
                 update = stream.subscriber.next_transaction(timeout=remaining)
-            except WaitTimedOut:
+            except NothingArrivedError:
                 return
             if self._admit(stream, update.inserts("sync_event")) is not None:
                 self._resume(stream)
@@ -191,7 +194,7 @@ class ResumingClient:
         try:
             self._http.call(self._database, RESUME_REDUCER,
                             [stream.stream_id, cursor, stream.replay_budget])
-        except ReducerFailed as exc:
+        except ReducerFailedError as exc:
             answer = Resumed(cursor, stream.replay_budget, exc.message)
         else:
             answer = Resumed(cursor, stream.replay_budget, None)
@@ -202,10 +205,10 @@ class ResumingClient:
         """Replace the stream's subscription by one for the events after the cursor (R1)
         and deliver its initial rows; the seq beyond a gap in them, if there is one."""
         stream.unsubscribe()
-        if self._schema is None:
-            self._schema = self._http.schema(self._database)
-        subscriber = SpacetimeSubscriber.connect(
-            self._base_url, self._database, self._token, self._timeout, self._schema
+        if self._columns is None:
+            self._columns = self._http.columns(self._database)
+        subscriber = Subscriber.connect(
+            self._base_url, self._database, self._token, self._timeout, self._columns
         )
         stream.subscriber = subscriber
         after = stream.view.cursor + (1 if self._mutant == GAP_EDGE_OFF_BY_ONE else 0)

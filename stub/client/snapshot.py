@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.spacetime.http import SpacetimeHttp
-from harness.spacetime.sats import Row
 from stub.client.queries import head_query, projection_query
+from stub.client.spacetime import DatabaseHttp, Row
 
 _ATTEMPTS = 5
 
@@ -30,7 +29,7 @@ class StreamSnapshot:
     projection: tuple[Row, ...]
 
 
-def load_snapshot(http: SpacetimeHttp, database: str, stream_id: str) -> StreamSnapshot:
+def load_snapshot(http: DatabaseHttp, database: str, stream_id: str) -> StreamSnapshot:
     """The stream's head and projection rows, read consistently."""
     projection = projection_query(stream_id)
     for _ in range(_ATTEMPTS):
@@ -43,7 +42,7 @@ def load_snapshot(http: SpacetimeHttp, database: str, stream_id: str) -> StreamS
     )
 
 
-def _head_seq(http: SpacetimeHttp, database: str, stream_id: str) -> int:
+def _head_seq(http: DatabaseHttp, database: str, stream_id: str) -> int:
     """The stream's head seq; 0 while it has no `stream_head` row (no event yet)."""
     rows = http.sql(database, head_query(stream_id))
     return int(rows[0]["head_seq"]) if rows else 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from harness.spacetime.sats import Row
+from stub.client.spacetime import Row
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.contract.canonical import CanonicalJsonError, canonical_json, parse_json
-from harness.contract.kinds import kinds_for, payload_fits
-from harness.contract.streams import stream_family, stream_of
-from harness.contract.timestamps import MAX_MS
-from harness.contract.topics import topic_problem
+from stub.runtime.canon import CanonError, canonical, number_problem, read_json
 from stub.runtime.errors import RefusedError
+from stub.runtime.event import KIND_FIELDS, LAST_MS, payload_lacks
+from stub.runtime.naming import family_of_topic, topic_problem
 
 MAX_PAYLOAD_BYTES = 65536
 
@@ -39,50 +37,46 @@ def admit(topic: str, kind: str, payload_json: str, published_at_ms: int | None)
     if problem is not None:
         raise RefusedError("invalid_topic", f"topic {topic!r}: {problem}")
     payload = _payload(payload_json)
-    if published_at_ms is not None and not 0 <= published_at_ms <= MAX_MS:
+    if published_at_ms is not None and not 0 <= published_at_ms <= LAST_MS:
         raise RefusedError(
-            "invalid_published_at", f"published_at_ms {published_at_ms} is not in [0, {MAX_MS}]"
+            "invalid_published_at", f"published_at_ms {published_at_ms} is not in [0, {LAST_MS}]"
         )
-    family = stream_family(stream_of(topic))
-    known = kinds_for(family)
+    family = family_of_topic(topic)
+    known = KIND_FIELDS[family]
     if kind not in known:
         raise RefusedError(
             "unknown_kind",
             f"kind {kind!r} is not one of {sorted(known)} for a {family} topic ({topic!r})",
         )
-    if not payload_fits(family, kind, payload):
+    missing = payload_lacks(family, kind, payload)
+    if missing is not None:
         raise RefusedError(
-            "invalid_payload", f"payload lacks a required field of {kind!r} or has a wrong type"
+            "invalid_payload", f"payload lacks the field {missing!r} of {kind!r}"
+            " or has it with a wrong type"
         )
     return Draft(topic, kind, payload, published_at_ms)
 
 
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_float(item) for item in value)
-    return False
-
-
 def _payload(payload_json: str) -> dict[str, Any]:
-    """The payload object, refused when it is not JSON, not an object, has no canonical
-    form (E4: NaN, integers beyond i64/u64) or is too large in that form."""
+    """The payload object, refused when it is not JSON, not an object, holds a number with
+    no canonical form (E4: beyond i64/u64, not finite) or a non-integer one, or is too
+    large in canonical form."""
     try:
-        payload = parse_json(payload_json)
-        if not isinstance(payload, dict):
-            raise RefusedError("payload_not_object", "payload_json is not a JSON object")
-        size = len(canonical_json(payload).encode("utf-8"))
-    except CanonicalJsonError as exc:
+        payload = read_json(payload_json)
+    except CanonError as exc:
         raise RefusedError("invalid_json", f"payload_json: {exc}") from None
-    if _has_float(payload):
+    if not isinstance(payload, dict):
+        raise RefusedError("payload_not_object", "payload_json is not a JSON object")
+    problem = number_problem(payload)
+    if problem is not None and problem[0]:
+        raise RefusedError("invalid_json", f"payload_json: {problem[1]}")
+    if problem is not None:
         # E4 writes integers as integers but fixes no spelling for other numbers (Python
         # writes 1e-07, serde_json 1e-7), so the module could recompute another hash and
         # refuse the event forever; refusing it here keeps it out of the journal.
         raise RefusedError("unsupported_number",
-                           "payload_json holds a non-integer number; E4 fixes no form for it")
+                           f"payload_json: {problem[1]}; E4 fixes no form for it")
+    size = len(canonical(payload).encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise RefusedError(
             "payload_too_large",

@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.contract.canonical import canonical_json, parse_json
-from harness.contract.events import Event
-from harness.contract.topics import check_topic
 from stub.runtime.admission import Draft
+from stub.runtime.canon import canonical, read_json
 from stub.runtime.durable import AppendFile, truncate
 from stub.runtime.errors import StateError
+from stub.runtime.event import Event
+from stub.runtime.naming import topic_problem
 
 JOURNAL_FILE = "journal.jsonl"
 
@@ -103,19 +103,21 @@ def _record(event: Event) -> bytes:
         "published_at_ms": event.published_at_ms,
         "payload_hash": event.payload_hash,
     }
-    return (canonical_json(fields) + "\n").encode("utf-8")
+    return (canonical(fields) + "\n").encode("utf-8")
 
 
 def _parse(line: bytes, where: str) -> Event:
     """The event a journal line records, checked against its own stored hash."""
     try:
         fields: Any = json.loads(line)
-        topic = check_topic(fields["topic"])
-        kind, payload_json = fields["kind"], fields["payload_json"]
-        if not isinstance(kind, str) or not isinstance(payload_json, str):
-            raise TypeError("kind and payload_json must be strings")
+        topic, kind, payload_json = fields["topic"], fields["kind"], fields["payload_json"]
+        if not all(isinstance(text, str) for text in (topic, kind, payload_json)):
+            raise TypeError("topic, kind and payload_json must be strings")
+        problem = topic_problem(topic)
+        if problem is not None:
+            raise ValueError(f"topic {topic!r}: {problem}")
         event = Event(
-            topic, fields["seq"], kind, parse_json(payload_json), fields["published_at_ms"]
+            topic, fields["seq"], kind, read_json(payload_json), fields["published_at_ms"]
         )
         intact = event.payload_json == payload_json and event.payload_hash == fields["payload_hash"]
     except (ValueError, KeyError, TypeError) as exc:

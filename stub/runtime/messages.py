@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from harness.contract.events import Event
-from harness.contract.streams import is_valid_stream_id
 from stub.proto import runtime_pb2 as pb
 from stub.runtime.errors import RefusedError
+from stub.runtime.event import Event
 from stub.runtime.faults import FAULT_KINDS, FaultCommand, FaultCounters, FaultKind
+from stub.runtime.naming import is_stream_id
 from stub.runtime.service import JournalPage
 from stub.runtime.status import StatusView, StreamView
 from stub.runtime.target import Target, make_target
@@ -99,7 +99,7 @@ def fault_command(request: pb.FaultRequest) -> FaultCommand:
     if request.pause and request.resume:
         raise RefusedError("invalid_request", "pause and resume at once")
     stream_id = request.stream_id or None
-    if stream_id is not None and not is_valid_stream_id(stream_id):
+    if stream_id is not None and not is_stream_id(stream_id):
         raise RefusedError("invalid_stream_id", f"{stream_id!r} is not any topic's stream id")
     counters: dict[FaultKind, int] = {
         kind: getattr(request, f"{kind}_next")

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.contract.streams import is_valid_stream_id
 from stub.runtime.durable import read_json, replace_json
 from stub.runtime.errors import StateError
 from stub.runtime.faults import FaultCounters
+from stub.runtime.naming import is_stream_id
 
 PROGRESS_FILE = "progress.json"
 
@@ -91,7 +91,7 @@ def _stream_json(stream: StreamProgress) -> dict[str, Any]:
 def _from_json(value: Any) -> Progress:
     streams: dict[str, StreamProgress] = {}
     for stream_id, stream in value["streams"].items():
-        if not is_valid_stream_id(stream_id):
+        if not is_stream_id(stream_id):
             raise ValueError(f"{stream_id!r} is not a stream id")
         letter = stream["dead_letter"]
         if letter is not None:

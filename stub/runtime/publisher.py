@@ -33,11 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from harness.contract.events import Event
-from harness.contract.streams import stream_of, topic_of
 from stub.runtime.classify import Classified, Verdict, classify
 from stub.runtime.committer import ProgressCommitter
 from stub.runtime.errors import SimulatedCrash, StateError
+from stub.runtime.event import Event
 from stub.runtime.faults import FaultCommand, FaultKind
 from stub.runtime.journal import Journal
 from stub.runtime.mutants import (
@@ -46,6 +45,7 @@ from stub.runtime.mutants import (
     GIVE_UP_AFTER,
     REORDERED_STREAM,
 )
+from stub.runtime.naming import stream_of, topic_of
 from stub.runtime.progress import DeadLetter, Progress, StreamProgress, save_progress
 from stub.runtime.settings import PublisherSettings
 from stub.runtime.spacetime_client import ReducerConnection

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from harness.contract.events import Event
-from harness.contract.streams import stream_of
-from harness.contract.topics import topic_problem
 from stub.runtime.admission import admit
 from stub.runtime.datadir import DataDir, Namespace
 from stub.runtime.errors import CrashedError, RefusedError, SimulatedCrash
+from stub.runtime.event import Event
 from stub.runtime.faults import FaultCommand
 from stub.runtime.journal import Journal
+from stub.runtime.naming import stream_of, topic_problem
 from stub.runtime.progress import load_progress
 from stub.runtime.publisher import Publisher
 from stub.runtime.settings import PublisherSettings

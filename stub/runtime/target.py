@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
-from harness.contract.error_texts import IDEMPOTENCY_CONFLICT, UNAUTHORIZED
 from stub.runtime.errors import RefusedError
 from stub.runtime.templates import REFERENCE_ARGS, TemplateError, check_templates, parse_args_json
 
 REFERENCE_REDUCER: Final = "apply_event"
 REFERENCE_ERROR_WORDS: Final = (
-    "sequence_conflict", IDEMPOTENCY_CONFLICT, "invalid_event", UNAUTHORIZED,
+    "sequence_conflict", "idempotency_conflict", "invalid_event", "unauthorized",
 )  # fmt: skip
 REFERENCE_PERMANENT_ERRORS: Final[tuple[str, ...]] = tuple(
     rf"^({word})(?!\S)" for word in REFERENCE_ERROR_WORDS

@@ -10,8 +10,8 @@ JSON array of templates (see runtime.proto's TargetRequest). Each item is:
   `{{` and `}}` for literal braces.
 
 The fields of an event are `EVENT_FIELDS`. These are the semantics of the harness's own
-renderer (harness/targets/templates.py), written again here because the runtime's container
-holds only `stub` and `harness.contract`: both sides must deliver the same call.
+renderer, written again here because the runtime shares no code with the harness that
+judges it: both sides must deliver the same call.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from string import Formatter
 from typing import Any, Final
 
-from harness.contract.events import Event
+from stub.runtime.event import Event
 
 HASH_PREFIX: Final = "sha256:"
 

@@ -19,11 +19,11 @@ import pytest
 
 from harness.config.load import load_config
 from harness.contract.error_texts import StaleCode, stale_cursor
-from harness.spacetime.errors import ReducerFailed, WaitTimedOut
 from stub import adapters
 from stub.client import client as client_module
 from stub.client.client import ResumeFailedError, ResumingClient
 from stub.client.mutants import CLIENT_MUTANTS
+from stub.client.spacetime import NothingArrivedError, ReducerFailedError
 from stub.client.steps import Delivered, Resumed, SnapshotLoaded
 
 STREAM = "runtime.run.r1.events"
@@ -64,15 +64,15 @@ class FakeHttp:
     def call(self, database: str, reducer: str, args: Sequence[Any]) -> None:
         error = self.module.resume_error(args[1], args[2])
         if error is not None:
-            raise ReducerFailed(reducer, error)
+            raise ReducerFailedError(reducer, error)
 
     def sql(self, database: str, query: str) -> list[dict[str, Any]]:
         if query.startswith("SELECT * FROM stream_head"):
             return [{"head_seq": self.module.head}]
         return []  # the projection row: a view's rows are not what these tests compare
 
-    def schema(self, database: str) -> object:
-        return object()
+    def columns(self, database: str) -> dict[str, tuple[str, ...]]:
+        return {}
 
 
 class FakeSubscriber:
@@ -86,7 +86,7 @@ class FakeSubscriber:
         return {"sync_event": self.module.rows_after(int(found[1]))}
 
     def next_transaction(self, timeout: float) -> object:
-        raise WaitTimedOut("no live event in the fake")
+        raise NothingArrivedError("no live event in the fake")
 
     def close(self) -> None:
         pass
@@ -96,8 +96,8 @@ class FakeSubscriber:
 def module(monkeypatch: pytest.MonkeyPatch) -> FakeModule:
     """A fake module with head 6 and events 1..2 compacted, wired into the client."""
     fake = FakeModule(head=6, floor=2)
-    monkeypatch.setattr(client_module, "SpacetimeHttp", lambda *args: FakeHttp(fake))
-    monkeypatch.setattr(client_module, "SpacetimeSubscriber",
+    monkeypatch.setattr(client_module, "DatabaseHttp", lambda *args: FakeHttp(fake))
+    monkeypatch.setattr(client_module, "Subscriber",
                         SimpleNamespace(connect=lambda *args: FakeSubscriber(fake)))
     return fake
 
@@ -128,17 +128,17 @@ def test_the_reference_client_side_builds_every_client_as_its_mutant(
 
     class Identity:
         def __init__(self, url: str) -> None:
-            self.token = "token"
+            pass
 
-        def create_identity(self) -> Identity:
-            return self
+        def new_identity(self) -> str:
+            return "token"
 
     class Module:
         class database:  # noqa: N801 - stands in for the attribute of the same name
             url, name = "http://fake", "db"
 
     monkeypatch.setattr(adapters, "ResumingClient", Recorder)
-    monkeypatch.setattr(adapters, "SpacetimeHttp", Identity)
+    monkeypatch.setattr(adapters, "DatabaseHttp", Identity)
     side = adapters.reference_client(mutant="gap-edge-off-by-one")
     for client in ("alice", "bob"):
         side.connect(Module(), client)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from tests.unit.test_runtime_support import (
     RUN,
     WORKER,
     Runtimes,
+    as_contract,
     journal_of,
     note,
     run_step,
@@ -45,7 +46,13 @@ def test_E1_E4_E5_E6_journaled_event_carries_its_derived_fields(runtimes: Runtim
     assert event.stream_id == stream_of(WORKER) == "runtime.worker.w1.lifecycle"
     assert event.idempotency_key == f"topic:{WORKER}:seq:1"
     assert event.payload_hash.startswith("sha256:")
-    assert validate_event(event) is None
+    # The runtime's own forms agree with the contract's, computed from the primary fields.
+    contract = as_contract(event)
+    assert validate_event(contract) is None
+    assert (event.stream_id, event.idempotency_key, event.payload_json, event.payload_hash,
+            event.published_at) == (contract.stream_id, contract.idempotency_key,
+                                    contract.payload_json, contract.payload_hash,
+                                    contract.published_at)
 
 
 def test_E1_caller_supplied_published_at_is_kept(runtimes: Runtimes) -> None:

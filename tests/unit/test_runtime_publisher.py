@@ -23,6 +23,7 @@ from tests.unit.test_runtime_support import (
     Answer,
     FakeSpacetime,
     Runtimes,
+    as_contract,
     fake_fixture,  # noqa: F401 - a fixture
     ingest_target,
     journal_of,
@@ -212,7 +213,7 @@ def test_B1_default_target_calls_apply_event_with_the_reference_arguments(
     note(service, NOTE, "a")
     assert service.wait_until_delivered(WAIT_S)
     sent = sorted(fake.bodies, key=lambda body: body[0])
-    assert sent == [list(e.reducer_args()) for e in journal_of(service, [NOTE, RUN])]
+    assert sent == [list(as_contract(e).reducer_args()) for e in journal_of(service, [NOTE, RUN])]
 
 
 def test_B1_templated_call_reaches_a_module_with_another_reducer(
@@ -225,7 +226,7 @@ def test_B1_templated_call_reaches_a_module_with_another_reducer(
         note(service, NOTE, str(tokens))
     assert service.wait_until_delivered(WAIT_S)
     digest = first.payload_hash.removeprefix("sha256:")
-    assert fake.calls_for(RUN_STREAM)[0].args == first.reducer_args()
+    assert fake.calls_for(RUN_STREAM)[0].args == as_contract(first).reducer_args()
     assert fake.bodies.count(
         [f"{RUN_STREAM}/1/run.created", RUN_STREAM, "run.created", '{"owner":"ada"}', digest,
          1_000, 1, True, 1]

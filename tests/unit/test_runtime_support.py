@@ -26,6 +26,7 @@ from harness.contract.snapshot import Snapshot
 from harness.contract.streams import topic_of
 from harness.model.module import ReferenceModel
 from harness.model.project import project
+from stub.runtime import event as stub_event
 from stub.runtime.service import RuntimeService
 from stub.runtime.settings import PublisherSettings
 from stub.runtime.target import Target
@@ -238,21 +239,27 @@ class Runtimes:
             service.stop()
 
 
-def journal_of(service: RuntimeService, topics: list[str]) -> list[Event]:
+def journal_of(service: RuntimeService, topics: list[str]) -> list[stub_event.Event]:
     """Every journaled event of `topics`, as the runtime reads them back."""
     return [event for topic in topics for event in service.read_journal(topic, 0, 10_000).events]
 
 
+def as_contract(event: stub_event.Event) -> Event:
+    """The runtime's event rebuilt by the contract from its primary fields only, so that its
+    derived forms are the oracle's (E4-E6, S1), never the runtime's claims."""
+    return Event(event.topic, event.seq, event.kind, dict(event.payload), event.published_at_ms)
+
+
 def projection_of(service: RuntimeService, topics: list[str]) -> Snapshot:
     """What the module must hold once it has applied the whole journal (B5, G2)."""
-    return project(journal_of(service, topics))
+    return project([as_contract(event) for event in journal_of(service, topics)])
 
 
-def note(service: RuntimeService, topic: str, text: str) -> Event:
+def note(service: RuntimeService, topic: str, text: str) -> stub_event.Event:
     return service.append(topic, "note", json.dumps({"text": text}))
 
 
-def run_step(service: RuntimeService, tokens: int, topic: str = RUN) -> Event:
+def run_step(service: RuntimeService, tokens: int, topic: str = RUN) -> stub_event.Event:
     return service.append(topic, "run.step", json.dumps({"tokens": tokens}))
 
 

@@ -16,6 +16,7 @@ from harness.drivers.runtime import (
     REFERENCE_PERMANENT_ERRORS,
     REFERENCE_REDUCER,
 )
+from stub.runtime import event as stub_event
 from stub.runtime.classify import Verdict, classify
 from stub.runtime.errors import RefusedError, StateError
 from stub.runtime.faults import FaultCommand
@@ -150,11 +151,12 @@ def test_reference_defaults_are_unchanged() -> None:
 
 
 # Argument templates.
-EVENT = Event("run:r1:events", 3, "run.step", {"tokens": 2}, 1_700_000_000_123)
+EVENT = stub_event.Event("run:r1:events", 3, "run.step", {"tokens": 2}, 1_700_000_000_123)
+CONTRACT_EVENT = Event("run:r1:events", 3, "run.step", {"tokens": 2}, 1_700_000_000_123)
 
 
 def test_reference_templates_render_the_reference_arguments() -> None:
-    assert render(REFERENCE_ARGS, event_fields(EVENT)) == list(EVENT.reducer_args())
+    assert render(REFERENCE_ARGS, event_fields(EVENT)) == list(CONTRACT_EVENT.reducer_args())
 
 
 def test_templates_render_a_non_reference_call() -> None:
