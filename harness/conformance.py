@@ -19,7 +19,7 @@ from typing import Any
 from harness import golden
 from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
-from harness.checks.verdict import Verdict, Violation, distinct_rules, verdict
+from harness.checks.verdict import Verdict, Violation, bug_rule, verdict
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX
 from harness.history import History
@@ -87,16 +87,16 @@ class ContractViolation(AssertionError):
 
 
 @functools.cache
-def _violation_type(key: tuple[str, ...]) -> type[ContractViolation]:
-    name = "ContractViolation_" + "_".join(key)
+def _violation_type(rule: str) -> type[ContractViolation]:
+    name = f"ContractViolation_{rule}"
     return type(name, (ContractViolation,), {"__module__": __name__})
 
 
 def violation_type(result: Verdict) -> type[ContractViolation]:
-    """One exception type per set of broken rules, so that Hypothesis, which tells bugs apart
-    by exception type and origin, searches for and shrinks each separately: a target with
-    five defects shows five violations, each with its own minimal scenario ID."""
-    return _violation_type(distinct_rules(result.broken_rules))
+    """One exception type per bug (its first direct rule), so that Hypothesis, which tells
+    bugs apart by exception type and origin, searches for and shrinks each separately: a
+    target with five defects shows five violations, each with its own minimal scenario ID."""
+    return _violation_type(bug_rule([v.rule for v in result.violations]))
 
 class ScenarioNotApplicable(Exception):
     """The target lacks what the scenario needs: reported per rule, never a verdict."""

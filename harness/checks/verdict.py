@@ -7,7 +7,7 @@ point at "which event, which cursor, which row", as Elle does).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.contract.rules import rule as lookup_rule
@@ -71,7 +71,9 @@ def verdict(property_name: str, rules: Iterable[str],
 CONSEQUENTIAL_RULES = frozenset({"G1", "G2"})
 
 
-def distinct_rules(rules: Iterable[str]) -> tuple[str, ...]:
-    """What tells one bug from another: the rules it breaks, less the consequential ones."""
-    found = set(rules)
-    return tuple(sorted(found - CONSEQUENTIAL_RULES or found))
+def bug_rule(rules: Sequence[str]) -> str:
+    """What tells one bug from another: the first rule a verdict names (checkers name the
+    most direct evidence first), passing over the consequential ones. A scenario that
+    happens to show two defects counts as the first; the other is searched for on its own."""
+    direct = [rule for rule in rules if rule not in CONSEQUENTIAL_RULES]
+    return (direct or list(rules) or ["?"])[0]

@@ -321,7 +321,7 @@ def _adapter(table: _Table, name: str) -> AdapterRef:
     factory = table.string(name)
     if not re.fullmatch(r"[\w.]+:\w+", factory):
         raise table.fail(name, f"{factory!r} is not package.module:factory",
-                         'write e.g. "my_project.harness_adapters:client"')
+                         'write e.g. "my_project.adapters:client"')
     return AdapterRef(factory, dict(table.table("options").data))
 
 

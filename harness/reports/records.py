@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from harness.checks.verdict import distinct_rules
+from harness.checks.verdict import bug_rule
 
 
 @dataclass
@@ -53,10 +53,10 @@ class ScenarioRecord:
 def distinct_failures(records: list[ScenarioRecord]) -> list[ScenarioRecord]:
     """The last failing record of each distinct bug (its broken rules), in the order the bugs
     were found: Hypothesis replays each bug's shrunk example last."""
-    last: dict[tuple[str, ...], ScenarioRecord] = {}
+    last: dict[str, ScenarioRecord] = {}
     for record in records:
         if not record.ok:
-            last[distinct_rules(record.broken_rules)] = record
+            last[bug_rule([str(v["rule"]) for v in record.violations])] = record
     return list(last.values())
 
 
