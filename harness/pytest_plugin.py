@@ -203,13 +203,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     With --shard i/n only this shard's items run (every xdist worker computes the same)."""
     replaying = config.getoption("--scenario") is not None
     shard = harness_session(config).shard
+    mine = (shard.keep((_kind(item), item.nodeid) for item in items)
+            if shard is not None else None)
+
     def wanted(item: pytest.Item) -> bool:
-        return _is_replay(item) == replaying and (shard is None or shard.owns(item.nodeid))
+        return _is_replay(item) == replaying and (mine is None or item.nodeid in mine)
     keep = [item for item in items if wanted(item)]
     dropped = [item for item in items if not wanted(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def _kind(item: pytest.Item) -> str:
+    """Generated (Hypothesis) items and the rest are spread over the shards apart."""
+    generated = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    return "generated" if generated else "other"
 
 
 def _is_replay(item: pytest.Item) -> bool:

@@ -11,23 +11,39 @@ import pytest
 
 from harness.cli import main
 from harness.errors import HarnessError
-from harness.shards import Shard, parse_shard, shard_of
+from harness.shards import Shard, assign, parse_shard
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_shards_partition_any_ids_disjointly_and_completely() -> None:
-    ids = [f"harness/suite/test_x.py::test_{i}[case-{i % 7}]" for i in range(500)]
-    shares = [{i for i in ids if Shard(k, 4).owns(i)} for k in range(1, 5)]
-    assert set().union(*shares) == set(ids)
-    assert sum(len(share) for share in shares) == len(ids)
-    assert all(len(share) > 60 for share in shares)  # roughly even
+def _pairs(count: int, generated_every: int = 7) -> list[tuple[str, str]]:
+    return [("generated" if i % generated_every == 0 else "other",
+             f"harness/suite/test_x.py::test_{i}[case-{i % 5}]") for i in range(count)]
 
 
-def test_adding_a_test_moves_nothing_else() -> None:
-    before = {f"t.py::test_{i}": shard_of(f"t.py::test_{i}", 3) for i in range(100)}
-    after = {i: shard_of(i, 3) for i in [*before, "t.py::test_new"]}
-    assert {i: after[i] for i in before} == before
+def test_shards_partition_the_items_disjointly_completely_and_evenly() -> None:
+    pairs = _pairs(500)
+    shares = [Shard(k, 4).keep(pairs) for k in range(1, 5)]
+    assert set().union(*shares) == {nodeid for _, nodeid in pairs}
+    assert sum(len(share) for share in shares) == len(pairs)
+    generated = {nodeid for kind, nodeid in pairs if kind == "generated"}
+    for share in shares:  # each kind evenly: within one item
+        assert len(share - generated) in (107, 108)
+        assert len(share & generated) in (18, 19)
+
+
+def test_adding_a_test_moves_at_most_one_item_per_cut() -> None:
+    pairs = _pairs(100)
+    before = assign(pairs, 4)
+    after = assign([*pairs, ("other", "t.py::test_new")], 4)
+    moved = [nodeid for nodeid in before if before[nodeid] != after[nodeid]]
+    assert len(moved) <= 3
+
+
+def test_six_generated_items_spread_over_two_shards() -> None:
+    pairs = [("generated", f"harness/suite/test_{name}.py::test_generated_{name}")
+             for name in ("a", "b", "c", "d", "e", "f")]
+    assert sorted(assign(pairs, 2).values()) == [1, 1, 1, 2, 2, 2]
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "x", "1/0", "1-2", "/2", "-1/2", ""])
@@ -68,14 +84,16 @@ def _items(result: subprocess.CompletedProcess[str]) -> set[str]:
     return {line for line in result.stdout.splitlines() if "::" in line}
 
 
-def test_the_suite_splits_into_disjoint_shards_of_both_kinds() -> None:
+def test_the_suite_splits_into_shards_that_each_hold_both_kinds() -> None:
     everything = _items(_collect())
-    shares = [{item for item in everything if shard_of(item, 3) == k} for k in (1, 2, 3)]
+    runs = [_collect("--shard", f"{k}/2") for k in (1, 2)]
+    shares = [_items(run) for run in runs]
+    # the rest is reported deselected (and the replay test, dropped without --scenario)
+    for run, share in zip(runs, shares, strict=True):
+        assert f"({len(everything) - len(share) + 1} deselected)" in run.stdout
+    assert shares[0] | shares[1] == everything
+    assert not shares[0] & shares[1]
     for share in shares:
         assert any("test_curated" in item for item in share), share
         assert any("test_generated" in item for item in share), share
-    # the plugin keeps exactly that share (the rest is reported deselected)
-    second = _collect("--shard", "2/3")
-    assert _items(second) == shares[1]
-    # (the replay test, dropped without --scenario, is deselected in both runs)
-    assert f"({len(everything) + 1 - len(shares[1])} deselected)" in second.stdout
+    assert abs(len(shares[0]) - len(shares[1])) <= 2
