@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.commands import env, goldens, mutants, offline
 from harness.commands.configured import add_config_option
 from harness.commands.run import EXIT_HARNESS, repro, run
 from harness.errors import HarnessError
-from harness.profiles import PROFILES
+from harness.profiles import PROFILES, check_example_db
+from harness.shards import parse_shard
+
+
+def _argument(check: Callable[[str], object]) -> Callable[[str], str]:
+    """An argparse type from a HarnessError-raising check: a bad value is a usage error
+    (exit 2) with the check's message, and the option keeps its text."""
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except HarnessError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+        return text
+    return parse
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
                             help="generated examples per property")
     run_parser.add_argument("--first-failure", action="store_true",
                             help="stop at the first property that finds a violation")
+    run_parser.add_argument("--shard", default=None, metavar="I/N", type=_argument(parse_shard),
+                            help="run shard I of N (a disjoint, stable share of the items), "
+                                 "for N parallel jobs")
+    run_parser.add_argument("--example-db", default=None, metavar="REDIS_URL",
+                            type=_argument(check_example_db),
+                            help="Hypothesis example database in this Redis "
+                                 "(redis://host:port/N), shared by shards and machines; "
+                                 "nightly profile")
     _target_options(run_parser)
     run_parser.set_defaults(handler=run)
 

@@ -6,7 +6,10 @@ runs the conformance suite against it. Everything a session accumulates (configu
 profile, records, results) lives on the pytest config's stash, as syrupy keeps its session,
 so nothing here is process-global.
 
-One SpacetimeDB per session, one fresh database per example. Tests that need containers
+One SpacetimeDB per session, one fresh database per example. Under pytest-xdist every
+worker is a session of its own (its own SpacetimeDB and state); workers hand their rows
+to the controller through `workeroutput`, and only the controller writes the summary.
+`--shard i/n` keeps this job's share of the items (harness/shards.py). Tests that need containers
 skip where Docker is missing, and say so in a banner at the end, because a quiet skip
 would read as a pass; in CI (`CI` set) or with `--require-containers` that is an error.
 """
@@ -19,6 +22,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +43,7 @@ from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated, find
 from harness.scenario.ids import decode, is_generated_id
 from harness.scenario.model import Scenario
+from harness.shards import Shard, parse_shard
 from harness.targets.capabilities import RULES_NEEDING, Capability
 
 
@@ -59,6 +64,7 @@ class HarnessSession:
     target_pins: dict[str, str] = field(default_factory=dict)
     lacking: dict[str, list[str]] = field(default_factory=dict)  # capability -> its rules
     not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by node id
+    shard: Shard | None = None
 
     def mark_not_applicable(self, nodeid: str, lacking: NotApplicable) -> None:
         self.not_applicable[nodeid] = lacking
@@ -72,6 +78,7 @@ class HarnessSession:
 
 
 SESSION = pytest.StashKey[HarnessSession]()
+WORKER_OUTPUT = "stdb_harness"  # the key of a pytest-xdist worker's rows in workeroutput
 
 
 def harness_session(config: pytest.Config) -> HarnessSession:
@@ -104,6 +111,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also run the (slow) mutant matrix test outside CI")
     group.addoption("--max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
+    group.addoption("--shard", default=None, metavar="I/N",
+                    help="run only shard I of N: a disjoint, stable share of the items "
+                         "(by a hash of the node id), for N parallel CI jobs")
+    group.addoption("--example-db", default=None, metavar="REDIS_URL",
+                    help="keep Hypothesis's example database in this Redis "
+                         "(redis://host:port/N), shared by shards and machines; "
+                         "randomized profiles only (nightly)")
 
 
 def _load(config: pytest.Config) -> tuple[HarnessConfig | None, HarnessError | None,
@@ -143,10 +157,20 @@ def pytest_configure(config: pytest.Config) -> None:
     root = loaded.root if loaded is not None else Path(config.invocation_params.dir)
     reports = Path(explicit) if explicit else root / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    profile = activate(config.getoption("--profile"), reports, config.getoption("--max-examples"))
-    state = HarnessSession(loaded, error, profile, reports, mutant)
+    try:
+        shard_option = config.getoption("--shard")
+        shard = parse_shard(shard_option) if shard_option is not None else None
+        example_db = config.getoption("--example-db")
+        if example_db is not None and config.getoption("hypothesis_seed", None) is not None:
+            raise HarnessError("--example-db with --hypothesis-seed: a pinned seed turns "
+                               "Hypothesis's example database off", "drop one of the two")
+        profile = activate(config.getoption("--profile"), reports,
+                           config.getoption("--max-examples"), example_db)
+    except HarnessError as exc:
+        raise pytest.UsageError(f"stdb-harness: {exc}") from exc
+    state = HarnessSession(loaded, error, profile, reports, mutant, shard=shard)
     config.stash[SESSION] = state
-    config.pluginmanager.register(ResultCollector(state), "stdb-harness-results")
+    config.pluginmanager.register(ResultCollector(config, state), "stdb-harness-results")
     _add_suite(config, loaded)
 
 
@@ -175,13 +199,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --scenario only the replay test runs; without it the replay test is dropped."""
+    """With --scenario only the replay test runs; without it the replay test is dropped.
+    With --shard i/n only this shard's items run (every xdist worker computes the same)."""
     replaying = config.getoption("--scenario") is not None
-    keep = [item for item in items if _is_replay(item) == replaying]
-    dropped = [item for item in items if _is_replay(item) != replaying]
+    shard = harness_session(config).shard
+    mine = (shard.keep((_kind(item), item.nodeid) for item in items)
+            if shard is not None else None)
+
+    def wanted(item: pytest.Item) -> bool:
+        return _is_replay(item) == replaying and (mine is None or item.nodeid in mine)
+    keep = [item for item in items if wanted(item)]
+    dropped = [item for item in items if not wanted(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def _kind(item: pytest.Item) -> str:
+    """Generated (Hypothesis) items and the rest are spread over the shards apart."""
+    generated = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    return "generated" if generated else "other"
 
 
 def _is_replay(item: pytest.Item) -> bool:
@@ -352,12 +389,15 @@ class ResultCollector:
     A plugin object of its own because `pytest_runtest_logreport` is given no config, and
     the rows belong to this session's state."""
 
-    def __init__(self, session: HarnessSession) -> None:
+    def __init__(self, config: pytest.Config, session: HarnessSession) -> None:
+        self.config = config
         self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
+        if _is_xdist_controller(self.config):
+            return  # the workers' own rows (with their records) arrive in testnodedown
         records = self.session.recorder.for_test(report.nodeid)
         reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
         lacking = self.session.not_applicable.get(report.nodeid)
@@ -385,8 +425,46 @@ def _violation_message(text: str) -> str:
     return text[start:].split("\n\n", maxsplit=1)[0] if start >= 0 else text
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not _is_xdist_worker(config) and getattr(config.option, "dist", "no") != "no"
+
+
+def worker_output(state: HarnessSession) -> dict[str, object]:
+    """What a worker hands the controller: JSON-serialisable, as execnet requires."""
+    return {"judged": state.judged, "started": state.started,
+            "results": summary.results_to_json(state.results),
+            "target_pins": dict(state.target_pins),
+            "lacking": {name: list(rules) for name, rules in state.lacking.items()},
+            "container_skips": list(state.container_skips)}
+
+
+def merge_worker_output(state: HarnessSession, output: dict[str, Any]) -> None:
+    """Fold one worker's rows into the controller's session (pytest_testnodedown)."""
+    state.results.extend(summary.results_from_json(str(output["results"])))
+    state.judged = state.judged or bool(output["judged"])
+    state.target_pins.update(output["target_pins"])
+    state.lacking.update(output["lacking"])
+    state.container_skips.extend(output["container_skips"])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: a worker finished; its rows join the controller's summary."""
+    output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+    if output is not None:
+        merge_worker_output(harness_session(node.config), output)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = harness_session(session.config)
+    if _is_xdist_worker(session.config):
+        workeroutput: dict[str, object] = getattr(session.config, "workeroutput")  # noqa: B009
+        workeroutput[WORKER_OUTPUT] = worker_output(state)
+        return  # only the controller writes the summary
     if not state.judged:
         return
     built = summary.build(state.profile.name, state.started, state.results, state.target_pins,

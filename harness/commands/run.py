@@ -19,6 +19,7 @@ from harness import suite
 from harness.commands.configured import configured, reports_dir, scenarios_dir
 from harness.config.model import HarnessConfig
 from harness.errors import HarnessError
+from harness.profiles import PROFILES
 from harness.scenario.files import find
 from harness.scenario.ids import decode, is_generated_id
 
@@ -48,6 +49,10 @@ def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) 
         argv += ["--exitfirst"]
     if getattr(args, "scenario", None):
         argv += ["--scenario", args.scenario]
+    if getattr(args, "shard", None):
+        argv += ["--shard", args.shard]
+    if getattr(args, "example_db", None):
+        argv += ["--example-db", args.example_db]
     return argv
 
 
@@ -83,7 +88,22 @@ def print_summary(reports: Path) -> None:
           f"{reports / 'allure-results'}")
 
 
+def check_example_db_use(args: argparse.Namespace) -> None:
+    """--example-db needs a randomized profile and no pinned seed (else Hypothesis keeps
+    no database): refused before anything is built."""
+    if not getattr(args, "example_db", None):
+        return
+    if PROFILES[args.profile].derandomize:
+        raise HarnessError(f"--example-db does not apply to the {args.profile} profile",
+                           f"{args.profile} is derandomized, and Hypothesis keeps no example "
+                           "database for derandomized runs; use --profile nightly")
+    if getattr(args, "seed", None) is not None:
+        raise HarnessError("--example-db with --seed: a pinned seed turns Hypothesis's example "
+                           "database off", "drop one of the two")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_example_db_use(args)
     config = configured(args)
     if getattr(args, "mutant", None) and args.mutant not in config.mutants:
         raise HarnessError(f"unknown mutant {args.mutant!r}",

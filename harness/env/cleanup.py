@@ -18,7 +18,7 @@ from types import FrameType
 import docker
 from docker.errors import APIError, NotFound
 
-from harness.env.labels import HARNESS_LABEL, RUN_ID, RUN_LABEL
+from harness.env.labels import HARNESS_LABEL, PROCESS_ID, PROCESS_LABEL, RUN_ID, RUN_LABEL
 
 
 @dataclass
@@ -33,10 +33,13 @@ class SweepResult:
         return len(self.containers) + len(self.networks) + len(self.volumes)
 
 
-def sweep(client: docker.DockerClient, only_this_run: bool = False) -> SweepResult:
-    """Remove every labelled container, network and volume (or only this run's)."""
-    selector = f"{RUN_LABEL}={RUN_ID}" if only_this_run else HARNESS_LABEL
-    filters = {"label": selector}
+def sweep(client: docker.DockerClient, only_this_run: bool = False,
+          only_this_process: bool = False) -> SweepResult:
+    """Remove every labelled container, network and volume (or only this run's, or only
+    this process's: a pytest-xdist worker's, whose siblings share the run id)."""
+    selectors = [f"{PROCESS_LABEL}={PROCESS_ID}" if only_this_process
+                 else f"{RUN_LABEL}={RUN_ID}" if only_this_run else HARNESS_LABEL]
+    filters = {"label": selectors}
     result = SweepResult()
     for container in client.containers.list(all=True, filters=filters):
         try:
@@ -108,7 +111,7 @@ def install_cleanup(client: docker.DockerClient) -> None:
 def _sweep_quietly(client: docker.DockerClient) -> None:
     _end_processes()
     try:
-        sweep(client, only_this_run=True)
+        sweep(client, only_this_process=True)
     except Exception as exc:  # cleanup must not mask the real exit reason
         print(f"[stdb-harness] cleanup failed: {exc}; run `stdb-harness env down`",
               file=sys.stderr)

@@ -7,6 +7,7 @@ error and is listed apart, so the two are never confused.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import time
@@ -36,6 +37,21 @@ class TestResult:
             if name in self.nodeid:
                 return name
         return self.records[0].property_name if self.records else "harness"
+
+
+def results_to_json(results: list[TestResult]) -> str:
+    """Rows as JSON text, so a pytest-xdist worker can hand them to the controller."""
+    return json.dumps([dataclasses.asdict(result) for result in results])
+
+
+def results_from_json(text: str) -> list[TestResult]:
+    rows: list[dict[str, Any]] = json.loads(text)
+    results = []
+    for row in rows:
+        records = [ScenarioRecord(**{**record, "rules": tuple(record["rules"])})
+                   for record in row.pop("records")]
+        results.append(TestResult(**row, records=records))
+    return results
 
 
 def _not_applicable(results: list[TestResult]) -> list[dict[str, Any]]:
