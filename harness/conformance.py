@@ -175,12 +175,6 @@ class Judge:
             needs.add(Capability.CLIENT)
         return not_applicable(needs, self.env.capabilities)
 
-    def require(self, *capabilities: Capability) -> None:
-        """A whole property the target cannot be judged on: not applicable, named."""
-        lacking = not_applicable(set(capabilities), self.env.capabilities)
-        if lacking is not None:
-            raise ScenarioNotApplicable(Scenario("", (), ()), lacking)
-
     def run(self, scenario: Scenario) -> History:
         return RUNNERS[scenario.property](scenario, self.env)
 

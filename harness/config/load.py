@@ -216,8 +216,7 @@ def _module_source(module: _Table, root: Path) -> ModuleSource:
     if wasm is not None and not wasm.is_file():
         raise module.fail("wasm", f"{wasm} does not exist", "build it first, or use crate =")
     return ModuleSource(crate=crate, features=module.strings("features"), wasm=wasm,
-                        database=module.optional_string("database"),
-                        owner_token=module.optional_string("owner_token"))
+                        database=module.optional_string("database"))
 
 
 _REDUCERS = {
@@ -249,7 +248,7 @@ def _reducer(reducers: _Table, operation: str) -> ReducerCall | None:
 
 
 def _module_mapping(module: _Table) -> ModuleMapping:
-    module.only("crate", "features", "wasm", "database", "owner_token", "adapter", "reducers",
+    module.only("crate", "features", "wasm", "database", "adapter", "reducers",
                 "tables", "idempotency_key", "payload_hash", "errors", "volatile")
     reducers = module.table("reducers")
     reducers.only(*_REDUCERS)

@@ -20,14 +20,14 @@ from harness.targets.spacetime_module import ModuleMapping
 
 @dataclass(frozen=True)
 class ModuleSource:
-    """Where the module's wasm comes from: exactly one of a crate, a wasm file, or a database
-    already published on the server given by --stdb-url."""
+    """Where the module's wasm comes from: exactly one of a crate or a wasm file (`database`,
+    one already published on --stdb-url, is recognised so that it can be refused clearly:
+    every example needs a fresh database)."""
 
     crate: Path | None = None
     features: tuple[str, ...] = ()
     wasm: Path | None = None
     database: str | None = None
-    owner_token: str | None = None
 
 
 @dataclass(frozen=True)

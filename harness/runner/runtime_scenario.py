@@ -39,7 +39,6 @@ from harness.scenario.steps import Event as EventStep
 T = TypeVar("T")
 
 SETTLE_TIMEOUT_S = 60.0
-FAULTS = ("duplicate", "reorder", "crash_after_commit", "crash_before_send")
 
 
 RESTARTS = 12
