@@ -19,7 +19,7 @@ from typing import Any
 from harness import golden
 from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
-from harness.checks.verdict import Verdict, Violation, bug_rule, verdict
+from harness.checks.verdict import Verdict, Violation, bug_rule, verdict, within_profile
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX
 from harness.history import History
@@ -197,13 +197,15 @@ class Judge:
             approved = golden.load(scenario.id, self.golden_dir)
             result = verdict(result.property_name, result.rules,
                              [*result.violations, *golden_violations(approved, history)])
+        result = within_profile(result, self.env.target.absolute)
         record.seconds = round(time.monotonic() - started, 3)
         if curated or not result.ok:
             extra = {"target.json": json.dumps(dict(self.env.target.pins), indent=1)}
             if not result.ok and self.env.stack.server is not None:
                 extra["spacetimedb.log"] = self.env.stack.server.logs()[-200_000:]
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
-        record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
+        record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative}
+                             for v in result.violations]
         record.repro = self.repro.format(id=scenario.id)
         self.recorder.add(record)
         label_scenario(scenario, result, self.env.target,

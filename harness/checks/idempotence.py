@@ -34,7 +34,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
                  if t != "stream_checkpoint"}
         violations += snapshot_violations("with redeliveries vs each event delivered once",
                                           {t: rows for t, rows in once.items()
-                                           if t != "stream_checkpoint"}, final, rule="M1")
+                                           if t != "stream_checkpoint"}, final, rule="M1",
+                                          relative=True)
     expected = expect(scenario)
     violations += outcome_violations(history, expected.outcomes)
     if "final" in history.snapshots:

@@ -72,10 +72,13 @@ def _target(value: Mapping[str, object]) -> str:
 
 
 def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
-                        rule: str | None = None) -> Iterator[Violation]:
-    """One violation per differing table, its lines as the explanation."""
+                        rule: str | None = None, *, relative: bool = False,
+                        ) -> Iterator[Violation]:
+    """One violation per differing table, its lines as the explanation. `relative`: the
+    expected snapshot is the target's own (another run of it), not the oracle's."""
     lines = diff_lines(mask_like(expected, observed), observed)
     for table in sorted(tables_differing(lines)):
         table_lines = [line for line in lines if line.startswith(table)]
         shown = "; ".join(table_lines[:6]) + ("; ..." if len(table_lines) > 6 else "")
-        yield Violation(rule or TABLE_RULES.get(table, "G1"), f"{label}: {shown}")
+        yield Violation(rule or TABLE_RULES.get(table, "G1"), f"{label}: {shown}",
+                        relative=relative)

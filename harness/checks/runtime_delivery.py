@@ -93,6 +93,13 @@ def simulate(scenario: Scenario) -> tuple[Snapshot, dict[str, int]]:
 
 def _stream_violations(held: Mapping[str, int],
                        runtime: Mapping[str, Any]) -> Iterator[Violation]:
+    """The publisher's own behaviour (B1-B5): relative, whatever the module's folds."""
+    for found in _publisher_violations(held, runtime):
+        yield Violation(found.rule, found.message, relative=True)
+
+
+def _publisher_violations(held: Mapping[str, int],
+                          runtime: Mapping[str, Any]) -> Iterator[Violation]:
     for stream in runtime.get("streams", []):
         letter, stop = stream.get("dead_letter"), held.get(stream["stream_id"])
         if stop is not None:

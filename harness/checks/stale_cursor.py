@@ -1,13 +1,15 @@
 """Stale-cursor handling (R1-R4): every resume gets exactly its gap, or exactly stale_cursor.
 
-For each client and stream, the reference client recorded what it did after its last
-resume: the module's answer, any snapshot it loaded, and each seq it handed to the
-application. Judged against the oracle:
-- the answer must be the oracle's, to the letter (R3);
-- a resumable cursor c must deliver exactly (c, head], once each, in order (R2);
-- a stale cursor must be followed by a snapshot before any delivery, then exactly
-  (snapshot head, head]; replaying from the refused cursor or skipping ahead without a
-  snapshot breaks R4, and so does a final cursor that is not the module's head.
+For each client and stream, the client recorded what it did after its last resume: the
+answer (from the module, or computed by the client itself), any snapshot it loaded, and
+each seq it handed to the application. Two judgements, kept apart (CONTRACT.md §9):
+- absolute: the answer must be the oracle's, to the letter (R3);
+- relative, whatever the answer was: a resumable cursor c must deliver exactly (c, head],
+  once each, in order (R2); a stale cursor must be followed by a snapshot before any
+  delivery, then exactly (snapshot head, head]; replaying from the refused cursor or
+  skipping ahead without a snapshot breaks R4, and so does a final cursor that is not the
+  module's head. Judging these against the target's own answer keeps a wrong stale
+  decision (R3) from being reported again as a delivery bug.
 """
 
 from __future__ import annotations
@@ -36,23 +38,40 @@ def _last_resumes(scenario: Scenario) -> dict[tuple[str, str], tuple[int, Resume
     return last
 
 
+def _answer(record: Mapping[str, Any], expected: Outcome) -> str | None:
+    """What the target answered the client's first resume (the oracle's answer when the
+    client recorded none)."""
+    for step in record["steps"]:
+        if step["kind"] == "Resumed":
+            error: str | None = step.get("error")
+            return error
+    return expected.error
+
+
 def _judge_client(who: str, step: Resume, expected: Outcome, record: Mapping[str, Any],
                   head: int) -> Iterator[Violation]:
+    for found in _client_violations(who, step, expected, record, head):
+        yield Violation(found.rule, found.message, relative=True)
+
+
+def _client_violations(who: str, step: Resume, expected: Outcome,
+                       record: Mapping[str, Any], head: int) -> Iterator[Violation]:
     cursor = step.cursor
     if record.get("failure"):
         yield Violation("R2", f"{who} resumed at {cursor} and gave up: {record['failure']}")
         return
     steps = record["steps"]
     delivered = [s["seq"] for s in steps if s["kind"] == "Delivered"]
-    if expected.error is None:
+    answer = _answer(record, expected)
+    if answer is None:
         want = list(range(cursor + 1, head + 1))
         if delivered != want:
             yield Violation("R2", f"{who} resumed at {cursor}: delivered {delivered}, "
                             f"expected exactly {want} (the gap, then live events)")
         return
-    if not expected.error.startswith("stale_cursor"):
+    if not answer.startswith("stale_cursor"):
         if delivered:
-            yield Violation("R1", f"{who}: resume was refused ({expected.error}) but the client "
+            yield Violation("R1", f"{who}: resume was refused ({answer}) but the client "
                             f"delivered {delivered}")
         return
     kinds = [s["kind"] for s in steps]

@@ -13,10 +13,10 @@ once more) it checks:
 * T6, when the alias is declared retired: the alias answered 404, and the OpenAPI document
   does not list it.
 
-`learned_noise` compares the target with itself: the two canonical answers to one request
-show which fields vary on their own. A field that varies but is not in T5's volatile list is
-reported as a warning for the harness's user, not as a violation: it makes a T5 difference in
-that field look like noise rather than a route divergence (or a flaky T5 failure waiting).
+Volatile fields are also *learned*, as Diffy does: the two canonical answers to one request
+show which fields vary on their own, and T5 sets a field aside where it does. `learned_noise`
+lists those fields outside T5's declared volatile list as warnings for the harness's user: a
+service whose answers vary there cannot be held to parity in that field.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ MASK: Final = "<volatile>"
 # T1 and T3 name these refusals; T3 gives each of them the same error body.
 _REFUSALS: Final = frozenset({401, 403, 422, 426, 503})
 _NOT_SERVED: Final = 404
+# Parity compares the target with itself, so it holds for any service; T1-T4 and T6 are the
+# reference contract's exact statuses, codes and fields (CONTRACT.md §9).
+RELATIVE_RULES: Final = frozenset({"T5"})
 _STRINGS: Final = ("token", "issuer", "audience", "subject", "org_id", "kid", "token_id",
                    "session_id")  # fmt: skip
 _CONSTANTS: Final = {
@@ -92,7 +95,8 @@ def check_token_parity(
             found += _retired(seen.alias)
         else:
             found += [*_t4(seen.alias, signing_key), *_t5(seen.canonical, seen.alias, noisy)]
-        violations += [Violation(rule, f"{seen.case.id}: {text}", index) for rule, text in found]
+        violations += [Violation(rule, f"{seen.case.id}: {text}", index,
+                                 relative=rule in RELATIVE_RULES) for rule, text in found]
     rules = {"T3", "T4", *(seen.case.rule for seen in observations)}
     if policy.alias_retired:
         rules.add("T6")
@@ -364,11 +368,9 @@ def _t5(canonical: Exchange, alias: Exchange, noisy: set[str]) -> Found:
     if first.code != second.code:
         return [("T5", f"error code: {_where(canonical)} {first.code}, "
                        f"{_where(alias)} {second.code}")]
-    return [
-        ("T5", f"{path}: {detail}" + (" (it also varies between canonical answers: noise?)"
-                                      if path in noisy else ""))
-        for path, detail in _differences(_view(canonical), _view(alias), ("canonical", "alias"))
-    ]
+    return [("T5", f"{path}: {detail}") for path, detail in
+            _differences(_view(canonical), _view(alias), ("canonical", "alias"))
+            if path not in noisy]
 
 
 def _view(exchange: Exchange) -> dict[str, Any]:

@@ -15,9 +15,14 @@ from harness.contract.rules import rule as lookup_rule
 
 @dataclass(frozen=True)
 class Violation:
+    """`relative`: found by comparing the target with itself (CONTRACT.md §9), so it holds
+    for any projection pipeline; otherwise it is an absolute rule of the reference contract
+    (a format, an error text, a fold), judged only where the target's profile opts in."""
+
     rule: str
     message: str
     op_index: int | None = None
+    relative: bool = False
 
     def __post_init__(self) -> None:
         lookup_rule(self.rule)  # an unknown rule id is a bug in the checker, caught at once
@@ -64,6 +69,21 @@ class Verdict:
 def verdict(property_name: str, rules: Iterable[str],
             violations: Iterable[Violation]) -> Verdict:
     return Verdict(property_name, tuple(rules), tuple(violations))
+
+
+def family(rule_id: str) -> str:
+    """A rule's family, the unit a target opts into: `M` for M1-M6."""
+    return rule_id[:1]
+
+
+def within_profile(result: Verdict, absolute: frozenset[str]) -> Verdict:
+    """The verdict as the target's contract profile judges it: every relative violation, the
+    absolute ones only of the rule families in `absolute`; relative ones first, so a bug
+    found by comparing the target with itself is never named after (and never masked by) a
+    difference from the reference contract's exact choices."""
+    kept = [v for v in result.violations if v.relative or family(v.rule) in absolute]
+    ordered = [v for v in kept if v.relative] + [v for v in kept if not v.relative]
+    return Verdict(result.property_name, result.rules, tuple(ordered))
 
 
 # Rules that only restate another violation (a golden or a rebuild differing because a fold

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.config.adapters import call_factory
 from harness.config.load import ConfigError
 from harness.config.model import ControlConfig, HarnessConfig, PublisherConfig
+from harness.contract.rules import RULE_FAMILIES
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import ControlClient
 from harness.env.built_module import BuiltModule
@@ -168,7 +169,8 @@ def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) ->
     if module is not None:
         pins["module.wasm"] = str(module.path)
         pins["module.wasm_sha256"] = module.sha256
+    pins["contract.absolute"] = " ".join(f for f in RULE_FAMILIES if f in config.absolute)
     return Target(config.name, _module_side(config), client,  # type: ignore[arg-type]
-                  publisher, control, pins)
+                  publisher, control, pins, config.absolute)
 
 

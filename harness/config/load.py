@@ -23,6 +23,7 @@ from harness.config.model import (
     PublisherConfig,
     ServiceSource,
 )
+from harness.contract.rules import RULE_FAMILIES
 from harness.contract.schema import REFERENCE_TABLES
 from harness.contract.sync_tokens import ControlPolicy
 from harness.errors import HarnessError
@@ -101,7 +102,7 @@ def parse_config(path: Path, document: Mapping[str, Any],
     where = f"{path} [{SECTION}]" if path.name == "pyproject.toml" else str(path)
     doc = _Table(where, "", _with_overrides(document, overrides or {}))
     doc.only("target", "scenarios", "golden", "module", "client", "control", "publisher",
-             "mutants")
+             "mutants", "contract")
     root = path.parent
     module = doc.table("module")
     config = HarnessConfig(
@@ -116,9 +117,22 @@ def parse_config(path: Path, document: Mapping[str, Any],
         scenarios=_folder(doc, "scenarios", root),
         golden=_folder(doc, "golden", root),
         mutants=_mutants(doc.table("mutants")) if "mutants" in doc.data else {},
+        absolute=_absolute(doc.table("contract")) if "contract" in doc.data else frozenset(),
         raw=document,
     )
     return config
+
+
+def _absolute(contract: _Table) -> frozenset[str]:
+    """The rule families whose absolute rules (the reference contract's exact formats,
+    texts, folds and statuses) the target opts into; relative rules hold for every target."""
+    contract.only("absolute")
+    families = contract.strings("absolute")
+    unknown = sorted(set(families) - set(RULE_FAMILIES))
+    if unknown:
+        raise contract.fail("absolute", f"unknown rule families {unknown}",
+                            f"use letters of CONTRACT.md's families: {' '.join(RULE_FAMILIES)}")
+    return frozenset(families)
 
 
 def _with_overrides(document: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -99,6 +99,8 @@ class HarnessConfig:
     scenarios: Path | None
     golden: Path | None
     mutants: Mapping[str, MutantConfig]
+    # rule families judged by the reference contract's absolute rules ([contract] absolute)
+    absolute: frozenset[str]
     raw: Mapping[str, Any]
 
     @property

@@ -36,6 +36,9 @@ _SECTIONS = {
     "G": "8. Snapshots",
 }
 
+# The families, in the contract's order: the unit a target opts into absolute rules by.
+RULE_FAMILIES: tuple[str, ...] = tuple(_SECTIONS)
+
 _TITLES = {
     "E1": "Fields",
     "E2": "Sequence",

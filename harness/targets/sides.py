@@ -191,6 +191,9 @@ class Target:
     publisher: PublisherSide | None = None
     control: ControlSide | None = None
     pins: Mapping[str, str] = field(default_factory=dict)
+    # The rule families whose absolute rules the target opts into (CONTRACT.md §9); its
+    # relative rules are judged whatever this holds.
+    absolute: frozenset[str] = frozenset()
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -10,6 +10,7 @@ import copy
 
 from harness.checks import idempotence, rebuild
 from harness.checks.expectations import expect
+from harness.checks.verdict import within_profile
 from harness.history import EntryType, History
 from harness.scenario.model import Scenario
 from harness.scenario.steps import BadHash, Conflict, Deliver, Event, Rebuild, step_fields
@@ -87,3 +88,36 @@ def test_an_accepted_wrong_hash_is_attributed_to_E5_not_P4() -> None:
     history.entries[history.entries.index(entry)] = type(entry)(
         entry.index, EntryType.OK, entry.process, entry.op, entry.value, None)
     assert idempotence.check(scenario, history).broken_rules == ("E5",)
+
+
+TWO_REBUILDS = Scenario("rebuild", ("G2",), (*STEPS, Rebuild(2)))
+
+
+def test_two_rebuilds_that_disagree_break_G2_relatively_with_no_oracle() -> None:
+    history = oracle_history(TWO_REBUILDS)
+    history.snapshots["rebuild:7"]["run_summary"][0]["owner"] = "b"
+    relative = [v for v in rebuild.check(TWO_REBUILDS, history).violations if v.relative]
+    assert {v.rule for v in relative} == {"G2", "M5"}
+    assert "rebuild (step 7) vs rebuild (step 6)" in relative[0].message
+
+
+def test_a_fold_unlike_the_oracles_but_consistent_passes_the_relative_rebuild() -> None:
+    """A target with its own folds (no profile for P): every snapshot agrees with every
+    other, so nothing relative is broken, whatever the oracle says."""
+    history = oracle_history(TWO_REBUILDS)
+    for label in ("final", "rebuild:6", "rebuild:7"):
+        history.snapshots[label]["run_summary"][0]["owner"] = "its own fold"
+    result = rebuild.check(TWO_REBUILDS, history)
+    assert not [v for v in result.violations if v.relative]
+    assert within_profile(result, frozenset()).ok
+    assert set(within_profile(result, frozenset("PG")).broken_rules) == {"G2", "P1"}
+
+
+def test_the_profile_keeps_relative_violations_first_and_drops_absolute_families() -> None:
+    history = oracle_history(SCENARIO)
+    history.snapshots["rebuild:6"]["run_summary"][0]["owner"] = "a-123"
+    judged = within_profile(rebuild.check(SCENARIO, history), frozenset("G"))
+    assert [v.relative for v in judged.violations] == sorted(
+        (v.relative for v in judged.violations), reverse=True)
+    assert judged.violations[0].relative
+    assert "P1" not in judged.broken_rules

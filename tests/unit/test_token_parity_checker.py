@@ -284,7 +284,7 @@ def test_T6_does_not_apply_to_a_live_alias() -> None:
     assert judge(pair(VALID, minted(), minted(ALIAS)), openapi=listed)[0] == ()
 
 
-def test_noise_beyond_the_volatile_list_is_a_warning_and_marks_the_T5_difference() -> None:
+def test_noise_learned_from_two_canonical_answers_is_set_aside_and_warned_of() -> None:
     def stamped(value: str) -> Mutation:
         return lambda data, _: data.update(request_id=value)
 
@@ -296,9 +296,22 @@ def test_noise_beyond_the_volatile_list_is_a_warning_and_marks_the_T5_difference
     )
     (warning,) = learned_noise([observation])
     assert warning.startswith("valid: data.request_id differs between two canonical answers")
+    assert judge(observation)[0] == ()
+
+
+def test_learned_noise_does_not_hide_a_difference_in_another_field() -> None:
+    def stamped(value: str, ttl: int) -> Mutation:
+        return lambda data, _: data.update(request_id=value, expires_in=ttl)
+
+    observation = Observation(
+        VALID,
+        minted(mutate=stamped("r1", 300)),
+        minted(ALIAS, mutate=stamped("r2", 600), token_id="tid-2"),
+        canonical_again=minted(mutate=stamped("r3", 300), token_id="tid-3"),
+    )
     rules, text = judge(observation)
-    assert rules == ("T5",)
-    assert "data.request_id: canonical 'r1', alias 'r2' (it also varies" in text
+    assert "T5" in rules
+    assert "expires_in" in text and "request_id" not in text
 
 
 def test_volatile_fields_are_not_noise() -> None:
