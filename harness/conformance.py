@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import golden
-from harness.checks import idempotence, rebuild, stale_cursor, token_scenario
+from harness.checks import coverage, idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
 from harness.checks.verdict import Verdict, Violation, bug_rule, verdict, within_profile
 from harness.generators.options import Generation
@@ -182,17 +182,22 @@ class Judge:
         if not scenario.id:
             scenario = with_id(scenario, encode(scenario))
         lacking = self.lacking(scenario)
+        curated = not is_generated_id(scenario.id)
+        control = self.env.target.control
+        reached = coverage.reach(scenario, curated=curated and self.golden_dir is not None,
+                                 retired_at_start=control is not None
+                                 and control.declared_policy.alias_retired)
         record = ScenarioRecord(scenario.id, scenario.property, scenario.rules,
                                 events=len(scenario.journal()), steps=len(scenario.steps),
                                 seconds=0.0)
         if lacking is not None:
             record.not_applicable = sorted(c.value for c in lacking.missing)
+            record.unreached = dict(reached.everything())
             self.recorder.add(record)
             raise ScenarioNotApplicable(scenario, lacking)
         started = time.monotonic()
         history = self.run(scenario)
         result = CHECKERS[scenario.property](scenario, history)
-        curated = not is_generated_id(scenario.id)
         if curated and self.golden_dir is not None:
             approved = golden.load(scenario.id, self.golden_dir)
             result = verdict(result.property_name, result.rules,
@@ -206,6 +211,8 @@ class Judge:
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
         record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative}
                              for v in result.violations]
+        record.exercised = dict(coverage.exercised(reached, history))
+        record.violated_clauses = dict(coverage.violated(reached, history, result.violations))
         record.repro = self.repro.format(id=scenario.id)
         self.recorder.add(record)
         label_scenario(scenario, result, self.env.target,

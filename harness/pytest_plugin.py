@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 from harness import suite
+from harness.checks import coverage
 from harness.config.assemble import assemble, configured_wasm
 from harness.config.load import load_config, parse_config
 from harness.config.model import HarnessConfig, MutantConfig
@@ -65,6 +67,7 @@ class HarnessSession:
     lacking: dict[str, list[str]] = field(default_factory=dict)  # capability -> its rules
     not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by node id
     shard: Shard | None = None
+    unexercised: list[str] = field(default_factory=list)  # nightly: clauses never reached
 
     def mark_not_applicable(self, nodeid: str, lacking: NotApplicable) -> None:
         self.not_applicable[nodeid] = lacking
@@ -467,9 +470,31 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # only the controller writes the summary
     if not state.judged:
         return
+    rows = clause_rows(state)
     built = summary.build(state.profile.name, state.started, state.results, state.target_pins,
-                          state.lacking)
+                          state.lacking, clauses=rows)
     summary.write(state.reports_dir, built)
+    unexercised = coverage.never_exercised(rows)
+    if unexercised and state.profile.name == "nightly" and session.exitstatus == 0:
+        # A clause that applies to the target but that no scenario reached is a gap in the
+        # night's search, not a pass: fail, so that it is seen and closed.
+        state.unexercised = unexercised
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def clause_rows(state: HarnessSession) -> list[dict[str, Any]]:
+    """The coverage matrix of the run: every clause, its counts, and whether it applies."""
+    exercised: Counter[str] = Counter()
+    violated: Counter[str] = Counter()
+    unreached: Counter[str] = Counter()
+    for result in state.results:
+        for record in result.records:
+            exercised.update(record.exercised)
+            violated.update(record.violated_clauses)
+            unreached.update(record.unreached)
+    has = [c for c in Capability if c.value not in state.lacking]
+    absolute = state.target_pins.get("contract.absolute", "").split()
+    return coverage.matrix(exercised, violated, unreached, has, absolute)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -479,6 +504,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"reason: {state.container_skips[0]}", red=True)
         terminalreporter.write_line("every `container` test above was skipped; "
                                     "this run proves nothing about the server", red=True)
+    if state.unexercised:
+        terminalreporter.write_sep("!", "CLAUSES NEVER EXERCISED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(state.unexercised)} clause(s) apply to this target but no scenario reached "
+            f"them: {', '.join(state.unexercised)}", red=True)
     if state.judged and state.target_pins:
         terminalreporter.write_line(
             f"stdb-harness judged target {state.target_pins.get('target', '?')} "

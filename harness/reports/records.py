@@ -26,6 +26,11 @@ class ScenarioRecord:
     # capabilities the target lacks for this scenario; then it was not run at all
     not_applicable: list[str] = field(default_factory=list)
     repro: str = ""  # the command that replays this scenario against the same target
+    # contract clauses (harness.checks.clauses) this scenario exercised, broke, or would
+    # have exercised had it been applicable: the summary's coverage matrix adds them up
+    exercised: dict[str, int] = field(default_factory=dict)
+    violated_clauses: dict[str, int] = field(default_factory=dict)
+    unreached: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

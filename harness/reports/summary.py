@@ -69,7 +69,8 @@ def _not_applicable(results: list[TestResult]) -> list[dict[str, Any]]:
 
 def build(profile: str, started: float, results: list[TestResult],
           target: Mapping[str, str] | None = None,
-          lacking: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+          lacking: Mapping[str, list[str]] | None = None, *,
+          clauses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """`lacking` is every capability the target does not have, with the rules it would
     have let the harness judge: what does not apply, said once for the whole run."""
     duration = time.time() - started
@@ -119,6 +120,7 @@ def build(profile: str, started: float, results: list[TestResult],
         "violations": violations,
         "harness_errors": [{"test": r.nodeid, "message": r.message}
                            for r in results if r.outcome == "error"],
+        "clauses": list(clauses or []),
     }
 
 

@@ -1,0 +1,324 @@
+"""Which clauses of the contract a scenario reaches, and which of them a verdict broke.
+
+Pure functions over the scenario, the oracle's predictions and the recorded history. The
+oracle says which branch of a rule each step is meant to take (the seq past head+1 is a
+`sequence_conflict`, the cursor below the floor a `retention_floor_breach`); the history
+says whether the step actually ran (a step with an unknown outcome, or one the target
+could not perform, exercised nothing). A run adds these up per clause into the matrix of
+the summary, so a clause never exercised is visible, and nightly fails on one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.checks.clauses import CLAUSES
+from harness.checks.expectations import expect
+from harness.checks.verdict import Violation
+from harness.contract.events import Event as JournalEvent
+from harness.contract.sync_tokens import RouteFamily
+from harness.generators.token_requests import BEARER, Principal, TokenCase, case_of
+from harness.history import EntryType, History
+from harness.model.outcome import Outcome, Status
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    Ack,
+    BadHash,
+    Compact,
+    Conflict,
+    CrashRuntime,
+    CrashSpacetimeDB,
+    CutNetwork,
+    Deliver,
+    Event,
+    Fault,
+    Policy,
+    Preempt,
+    Rebuild,
+    Resume,
+    Token,
+    TokenBody,
+    ViaRuntime,
+)
+from harness.targets.capabilities import Capability
+
+
+@dataclass
+class Reach:
+    """The clauses a scenario is built to exercise: per step number, and as a whole (a
+    snapshot compared, a rebuild replayed) once it ran at all."""
+
+    by_step: dict[int, list[str]] = field(default_factory=dict)
+    whole: list[str] = field(default_factory=list)
+
+    def add(self, step: int, *clause_ids: str) -> None:
+        self.by_step.setdefault(step, []).extend(clause_ids)
+
+    def everything(self) -> Counter[str]:
+        found = Counter(self.whole)
+        for ids in self.by_step.values():
+            found.update(ids)
+        return found
+
+
+class _Folds:
+    """The branch of P1/P2/P3 each applied event takes, from a running view of its row."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, str] = {}  # topic -> status
+        self.workers: dict[str, tuple[str, str]] = {}  # topic -> (status, region)
+
+    def clause(self, event: JournalEvent) -> str:
+        kind, topic = event.kind, event.topic
+        if kind.startswith("run."):
+            status = self.runs.get(topic)
+            if status in ("completed", "cancelled"):
+                return "P1.after_end"
+            self.runs[topic] = {"run.step": "running", "run.completed": "completed",
+                                "run.cancelled": "cancelled"}.get(kind, status or "created")
+            if status is None:
+                return "P1.new_row"
+            return {"run.created": "P1.created_again", "run.step": "P1.step",
+                    "run.completed": "P1.completed"}.get(kind, "P1.cancelled")
+        if kind.startswith("worker."):
+            status, region = self.workers.get(topic, ("offline", ""))
+            if kind == "worker.online":
+                self.workers[topic] = ("online", str(event.payload.get("region", "")))
+                return "P2.online_again" if status == "online" else "P2.online"
+            if kind == "worker.heartbeat":
+                return "P2.heartbeat" if status == "online" else "P2.heartbeat_offline"
+            self.workers[topic] = ("offline", region)
+            return "P2.offline"
+        return "P3.note"
+
+
+def _apply_clauses(outcome: Outcome, event: JournalEvent, folds: _Folds) -> list[str]:
+    if outcome.status is Status.OK:
+        return ["M1.insert", folds.clause(event)]
+    if outcome.status is Status.NOOP:
+        return ["E6.duplicate"] if outcome.detail == "duplicate" else ["M1.compacted"]
+    text = outcome.detail
+    if text.startswith("sequence_conflict"):
+        return ["M1.sequence_conflict", "M2.refused"]
+    if text == "invalid_event payload":
+        return ["P4.invalid_payload", "M2.refused"]
+    return ["M2.refused"]
+
+
+def _ack_clauses(outcome: Outcome, step: Ack, acked: dict[str, set[str]]) -> list[str]:
+    text = outcome.error or ""
+    if text.startswith("checkpoint_regression"):
+        return ["M6.regression"]
+    if text.startswith("checkpoint_ahead_of_head"):
+        return ["M6.ahead"]
+    others = acked.setdefault(step.topic, set()) - {step.client}
+    acked[step.topic].add(step.client)
+    return ["M6.forward", *(["M6.per_caller"] if others else [])]
+
+
+def _resume_clauses(outcome: Outcome, step: Resume, heads: Mapping[str, int]) -> list[str]:
+    text = outcome.error
+    if text is None:
+        return ["R1.resume", *(["R2.gap"] if outcome.gap else []),
+                *(["R3.empty_stream"] if not heads.get(step.topic) else [])]
+    found = [f"R3.{code}" for code in ("retention_floor_breach", "replay_budget_exceeded",
+                                       "cursor_ahead_of_head") if code in text]
+    if not heads.get(step.topic):
+        found.append("R3.empty_stream")
+    return [*found, "R4.recovery"] if text.startswith("stale_cursor") else found
+
+
+def _module_reach(scenario: Scenario, reach: Reach) -> None:
+    outcomes = expect(scenario).outcomes
+    folds, acked, heads = _Folds(), dict[str, set[str]](), dict[str, int]()
+    topics = {step.topic for step in scenario.of(Event)}
+    for number, step in enumerate(scenario.steps):
+        outcome = outcomes.get(number)
+        match step:
+            case Deliver(topic, seq) if outcome is not None:
+                reach.add(number, *_apply_clauses(outcome, scenario.event(topic, seq), folds))
+                if outcome.status is Status.OK:
+                    heads[topic] = seq
+            case Conflict() if outcome is not None:
+                reach.add(number, "E6.conflict" if (outcome.error or "").startswith(
+                    "idempotency_conflict") else "P4.invalid_payload", "M2.refused")
+            case BadHash():
+                reach.add(number, "E5.refused", "M2.refused")
+            case Ack() if outcome is not None:
+                reach.add(number, *_ack_clauses(outcome, step, acked))
+            case Compact() if outcome is not None:
+                reach.add(number, "M4.compact" if outcome.succeeded else "M4.beyond_head")
+            case Resume() if outcome is not None:
+                reach.add(number, *_resume_clauses(outcome, step, heads))
+            case CrashSpacetimeDB():
+                reach.add(number, "M2.crash")
+            case Rebuild():
+                reach.add(number, "G2.rebuild", *(["M5.interleavings"] if len(topics) > 1
+                                                  else []))
+    if scenario.of(Deliver):
+        reach.whole.append("M3.unique")
+
+
+def _runtime_reach(scenario: Scenario, reach: Reach) -> None:
+    folds = _Folds()
+    journal = iter(scenario.journal())
+    seqs: Counter[str] = Counter()
+    for number, step in enumerate(scenario.steps):
+        match step:
+            case Event():
+                event = next(journal)
+                seqs[event.topic] += 1
+                reach.add(number, "E2.assigned", "E3.fixed", "E4.canonical", "E5.form",
+                          "E6.key", "S1.mapping", "B1.delivered", folds.clause(event),
+                          *(["B2.order"] if seqs[event.topic] > 1 else []))
+            case Fault(kind) if not kind.crashes:
+                reach.add(number, "B3.transient")
+            case Fault() | CrashRuntime():
+                reach.add(number, "B5.crash")
+            case CutNetwork():
+                reach.add(number, "B6.decoupled", "B3.transient")
+            case Preempt():
+                reach.add(number, "B3.idempotency_conflict",
+                          *(["B4.isolation"] if len(seqs) > 1 else []))
+
+
+def token_clauses(case: TokenCase, retired: bool) -> list[str]:
+    """The clauses one request reaches: its route family, principal, fields and parity."""
+    v1 = case.family is RouteFamily.API_V1
+    found = ["T1.api_v1" if v1 else "T1.api"]
+    if any(outcome.status == 426 for outcome in case.expect):
+        found.append("T1.client_build")
+    found += {Principal.SESSION: ["T2.session"], Principal.PAT: ["T2.pat"],
+              Principal.DEVICE_BOUND: ["T2.session", "T3.device"],
+              Principal.REVOKED_SESSION: ["T3.revoked"],
+              Principal.REVOKED_PAT: ["T2.pat", "T3.revoked"]}[case.principal]
+    if case.authorization != BEARER:
+        found.append("T2.authorization")
+    body = case.body
+    if not isinstance(body, dict):
+        found.append("T2.body")
+    else:
+        found += [clause for key, clause in (("scopes", "T3.scopes"), ("topics", "T3.topics"),
+                                             ("streams", "T3.topics"), ("ttl_seconds", "T3.ttl"))
+                  if key in body]
+        found += ["T3.device"] if "device_id" in body else []
+    if case.org_denies:
+        found.append("T3.org_policy")
+    if case.minting_unavailable:
+        found.append("T3.unavailable")
+    if any(outcome.status == 200 for outcome in case.expect):
+        found.append("T4.response")
+    family = "api_v1" if v1 else "api"
+    found.append(f"T6.{family}" if retired else f"T5.{family}")
+    return found
+
+
+def _token_reach(scenario: Scenario, reach: Reach) -> None:
+    retired = False
+    for number, step in enumerate(scenario.steps):
+        if isinstance(step, Policy):
+            retired = step.alias_retired
+        elif isinstance(step, Token | TokenBody):
+            reach.add(number, *token_clauses(case_of(step), retired))
+
+
+def reach(scenario: Scenario, *, curated: bool, retired_at_start: bool = False) -> Reach:
+    """The clauses `scenario` is built to exercise (`curated`: it has a golden)."""
+    found = Reach()
+    if scenario.count(Token) or scenario.count(TokenBody):
+        _token_reach(scenario, found)
+        if retired_at_start:
+            found = _retire(found)
+    elif scenario.count(ViaRuntime):
+        _runtime_reach(scenario, found)
+    else:
+        _module_reach(scenario, found)
+    if curated:
+        found.whole.append("G1.golden")
+    return found
+
+
+def _retire(found: Reach) -> Reach:
+    """Every parity clause is a retirement clause where the alias is retired at start-up."""
+    return Reach({step: [c.replace("T5.", "T6.") for c in ids]
+                  for step, ids in found.by_step.items()}, found.whole)
+
+
+def _ran(history: History) -> Iterator[tuple[int, Any]]:
+    for entry in history.completions():
+        value = entry.value if isinstance(entry.value, dict) else {}
+        if entry.type is not EntryType.INFO and "step" in value and (
+                "not_applicable" not in value):
+            yield int(value["step"]), entry
+
+
+def exercised(found: Reach, history: History) -> Counter[str]:
+    """The clauses the run reached: those of every step that completed, plus the whole
+    scenario's when anything ran. Steps with no completion of their own (an event journaled
+    by the runtime, a rebuild) count once the scenario ran."""
+    completed = {step for step, _ in _ran(history)}
+    counted: Counter[str] = Counter()
+    ran = bool(completed) or bool(history.snapshots)
+    recorded_ops = {entry.value.get("step") for entry in history.completions()
+                    if isinstance(entry.value, dict)}
+    for step, ids in found.by_step.items():
+        if step in completed or (ran and step not in recorded_ops):
+            counted.update(ids)
+    if ran:
+        counted.update(found.whole)
+    return counted
+
+
+def violated(found: Reach, history: History,
+             violations: Iterable[Violation]) -> Counter[str]:
+    """Each violation charged to one clause: the clause of its rule that its step reached;
+    else the only clause of its rule the scenario reached; else the rule as a whole."""
+    steps = {entry.index: step for step, entry in _ran(history)}
+    reached = found.everything()
+    charged: Counter[str] = Counter()
+    for violation in violations:
+        rule = violation.rule
+        at_step = found.by_step.get(steps.get(violation.op_index, -1), []) if (
+            violation.op_index is not None) else []
+        own = [c for c in at_step if c.split(".")[0] == rule]
+        candidates = own or [c for c in reached if c.split(".")[0] == rule]
+        charged[candidates[0] if len(candidates) == 1 or own else rule] += 1
+    return charged
+
+
+def matrix(exercised_counts: Mapping[str, int], violated_counts: Mapping[str, int],
+           unreached_counts: Mapping[str, int], has: Collection[Capability],
+           absolute: Collection[str]) -> list[dict[str, Any]]:
+    """Every clause of the contract as a summary row (a rule charged as a whole, when a
+    violation could not be pinned to one of its clauses, gets its own row)."""
+    rows: list[dict[str, Any]] = []
+    for clause in CLAUSES.values():
+        lacks = sorted(c.value for c in clause.needs - set(has))
+        rows.append({"clause": clause.id, "rule": clause.rule, "title": clause.title,
+                     "exercised": exercised_counts.get(clause.id, 0),
+                     "violated": violated_counts.get(clause.id, 0),
+                     "not_applicable": unreached_counts.get(clause.id, 0),
+                     "applicable": not lacks, "lacks": lacks,
+                     "in_profile": clause.relative or clause.rule[:1] in absolute,
+                     "relative": clause.relative})
+    for rule in sorted(k for k in violated_counts if k not in CLAUSES):
+        rows.append({"clause": rule, "rule": rule, "title": "the rule as a whole",
+                     "exercised": sum(r["exercised"] for r in rows if r["rule"] == rule),
+                     "violated": violated_counts[rule], "not_applicable": 0,
+                     "applicable": True, "lacks": [], "in_profile": True, "relative": False})
+    return sorted(rows, key=lambda row: (_order(row["rule"]), row["clause"]))
+
+
+def _order(rule: str) -> tuple[int, int]:
+    families = "ESMPBRTG"
+    return families.index(rule[0]), int(rule[1:].split(".", maxsplit=1)[0] or 0)
+
+
+def never_exercised(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The clauses that apply to the target and are in its profile, yet no scenario reached:
+    what nightly must not leave unexamined."""
+    return [row["clause"] for row in rows if row["applicable"] and row["in_profile"]
+            and not row["exercised"] and row["clause"] in CLAUSES]
