@@ -55,6 +55,8 @@ _CLAUSES = (
     Clause("E6.conflict", "a valid event with a stored key and other content is refused",
            APPLY, True),
     Clause("S1.mapping", "the journaled stream id is the topic's", PUBLISHER),
+    Clause("M1.unauthorized", "an apply by another caller than the publisher is refused",
+           APPLY),
     Clause("M1.sequence_conflict", "a seq past head+1 is refused with the expected seq",
            APPLY),
     Clause("M1.compacted", "a seq below the retention floor succeeds, no change", COMPACT,

@@ -35,6 +35,7 @@ from harness.scenario.steps import (
     Deliver,
     Event,
     Fault,
+    Intrude,
     Policy,
     Preempt,
     Rebuild,
@@ -147,6 +148,8 @@ def _module_reach(scenario: Scenario, reach: Reach) -> None:
                     "idempotency_conflict") else "P4.invalid_payload", "M2.refused")
             case BadHash():
                 reach.add(number, "E5.refused", "M2.refused")
+            case Intrude():
+                reach.add(number, "M1.unauthorized", "M2.refused")
             case Ack() if outcome is not None:
                 reach.add(number, *_ack_clauses(outcome, step, acked))
             case Compact() if outcome is not None:

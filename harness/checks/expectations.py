@@ -24,6 +24,7 @@ from harness.scenario.steps import (
     Compact,
     Conflict,
     Deliver,
+    Intrude,
     Preempt,
     Rebuild,
     Resume,
@@ -103,6 +104,9 @@ def expect(scenario: Scenario) -> Expectation:
             case BadHash(topic, seq):
                 expectation.outcomes[number] = model.apply_event(
                     PUBLISHER, wrong_hash(scenario.event(topic, seq)))
+            case Intrude(client, topic, seq):
+                expectation.outcomes[number] = model.apply_event(
+                    client, scenario.event(topic, seq).reducer_args())
             case Ack(client, topic, seq):
                 expectation.outcomes[number] = model.ack_checkpoint(
                     client, stream_of(topic), seq)

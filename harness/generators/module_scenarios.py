@@ -28,6 +28,7 @@ from harness.scenario.steps import (
     Fault,
     FaultKind,
     HealNetwork,
+    Intrude,
     Preempt,
     Rebuild,
     Resume,
@@ -45,7 +46,7 @@ TOPIC_FAMILIES = (
     ("ops.{}:notes%", ("note",)),  # the fallback row of S1, with '.', ':' and '%'
 )
 
-ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact", "badhash")
+ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact", "badhash", "intrude")
 
 
 def _payload(kind: str, amount: int) -> dict[str, Any]:
@@ -108,6 +109,8 @@ def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
             steps.append(Compact(topic, amount % (done + 1)))
         elif action == "badhash":
             steps.append(BadHash(topic, 1 + amount % head))
+        elif action == "intrude":
+            steps.append(Intrude("mallory", topic, 1 + amount % head))
     for topic in topics:
         steps += [Deliver(topic, seq) for seq in range(delivered[topic] + 1, heads[topic] + 1)]
     return steps

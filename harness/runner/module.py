@@ -22,6 +22,7 @@ from harness.scenario.steps import (
     Conflict,
     CrashSpacetimeDB,
     Deliver,
+    Intrude,
     Rebuild,
     Resume,
     Step,
@@ -115,6 +116,10 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
             case BadHash(topic, seq):
                 args = wrong_hash(scenario.event(topic, seq))
                 _record(history, "publisher", number, step, partial(target.apply, args))
+            case Intrude(client, topic, seq):
+                _record(history, f"client:{client}", number, step,
+                        partial(target.apply, scenario.event(topic, seq).reducer_args(),
+                                caller=client))
             case Ack(client, topic, seq):
                 _record(history, f"client:{client}", number, step,
                         partial(target.ack, client, stream_of(topic), seq))

@@ -95,6 +95,17 @@ class BadHash:
 
 
 @dataclass(frozen=True)
+class Intrude:
+    """Client `client`, not the publisher, applies the journaled (topic, seq): refused as
+    `unauthorized` before anything else is checked (M1.1)."""
+
+    op: ClassVar[str] = "intrude"
+    client: str
+    topic: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class Ack:
     """Client `client` acknowledges `seq` of the stream of `topic` (M6)."""
 
@@ -232,7 +243,8 @@ class TokenBody:
     body: Mapping[str, Any] = field(hash=False)
 
 
-Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Ack | Compact | ViaRuntime | Fault
+Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | Compact | ViaRuntime
+                   | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
                    | CrashSpacetimeDB | Rebuild | Resume | Policy | Token | TokenBody)
 
@@ -242,6 +254,7 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     Deliver: MODULE_PROPERTIES,
     Conflict: MODULE_PROPERTIES,
     BadHash: MODULE_PROPERTIES,
+    Intrude: MODULE_PROPERTIES,
     Ack: ("stale_cursor",),
     Compact: MODULE_PROPERTIES,
     ViaRuntime: ("idempotence",),

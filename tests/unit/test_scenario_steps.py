@@ -47,6 +47,7 @@ from harness.scenario.steps import (
     FaultKind,
     HealNetwork,
     Hold,
+    Intrude,
     Policy,
     Preempt,
     Rebuild,
@@ -73,6 +74,7 @@ JSON_FORM: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "deliver": ({"topic": str, "seq": int}, MODULE),
     "conflict": ({"topic": str, "seq": int, "payload": dict}, MODULE),
     "bad_hash": ({"topic": str, "seq": int}, MODULE),
+    "intrude": ({"client": str, "topic": str, "seq": int}, MODULE),
     "ack": ({"client": str, "topic": str, "seq": int}, ("stale_cursor",)),
     "compact": ({"topic": str, "through": int}, MODULE),
     "via_runtime": ({}, ("idempotence",)),
@@ -94,7 +96,8 @@ JSON_FORM: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
 T = "run:a:events"
 ONE_OF_EACH: tuple[Step, ...] = (
     Event(T, "run.created", {"owner": "o", "nested": {"list": [1, "x", None]}}),
-    Deliver(T, 1), Conflict(T, 1, {"owner": "p"}), BadHash(T, 1), Ack("alice", T, 1),
+    Deliver(T, 1), Conflict(T, 1, {"owner": "p"}), BadHash(T, 1), Intrude("eve", T, 1),
+    Ack("alice", T, 1),
     Compact(T, 1), ViaRuntime(), Fault(FaultKind.CRASH_BEFORE_SEND, 2), CrashRuntime(),
     CutNetwork(), HealNetwork(), Settle(), Hold(1500), Preempt(T, 2, 3), CrashSpacetimeDB(),
     Rebuild(7), Resume("bob", T, 0, 4), Policy(True, False), Token("valid-empty-object"),
