@@ -6,8 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
+from harness.checks.verdict import within_profile
 from harness.commands.configured import configured, scenarios_dir
 from harness.conformance import CHECKERS
+from harness.contract.rules import RULE_FAMILIES
 from harness.errors import HarnessError
 from harness.history import History
 from harness.scenario.files import save
@@ -37,10 +39,22 @@ def check(args: argparse.Namespace) -> int:
                                "the folder must hold scenario.json and history.json") from exc
         if scenario.property not in CHECKERS:
             raise HarnessError(f"{folder}: no checker for {scenario.property!r}", "")
-        verdict = CHECKERS[scenario.property](scenario, history)
+        verdict = within_profile(CHECKERS[scenario.property](scenario, history),
+                                 _stored_profile(folder))
         print(f"{folder.name}: {verdict.explain()}")
         worst = max(worst, 0 if verdict.ok else 1)
     return worst
+
+
+def _stored_profile(folder: Path) -> frozenset[str]:
+    """The rule families the judged target opted into, as its stored pins say; a run
+    stored without them is judged by every family, as the reference is."""
+    pins = folder / "target.json"
+    if pins.is_file():
+        stored = json.loads(pins.read_text(encoding="utf-8"))
+        if "contract.absolute" in stored:
+            return frozenset(str(stored["contract.absolute"]).split())
+    return frozenset(RULE_FAMILIES)
 
 
 def scenario_save(args: argparse.Namespace) -> int:

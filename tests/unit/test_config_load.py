@@ -57,6 +57,13 @@ def test_the_foreign_example_config_declares_what_it_lacks() -> None:
         "sequence_conflict expected_next_seq=3 actual_seq=5")
 
 
+def test_absolute_rules_are_opted_into_by_family_and_none_by_default(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, MINIMAL), tmp_path).absolute == frozenset()
+    assert load_config(None, REPO).absolute == frozenset("ESMPBRTG")
+    foreign = load_config(REPO / "examples" / "foreign" / "stdb-harness.toml", REPO)
+    assert "T" not in foreign.absolute and "P" in foreign.absolute
+
+
 def test_the_nearest_config_is_found_walking_up(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
     (tmp_path / "a" / "b").mkdir(parents=True)
@@ -69,6 +76,8 @@ def test_the_nearest_config_is_found_walking_up(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "key", "hint"), [
     ("colour = 1\n" + MINIMAL, "colour", "the keys here are"),
+    (MINIMAL + '[contract]\nabsolute = ["M", "X"]\n', "contract.absolute", "E S M P B R T G"),
+    (MINIMAL + '[contract]\nabsolute = "M"\n', "contract.absolute", "list of strings"),
     (MINIMAL + "colour = 1\n", "module.colour", "the keys here are"),
     ("[module]\n", "module.crate", "exactly one of crate, wasm, database"),
     ('[module]\ncrate = "nowhere"\n', "module.crate", "no Cargo.toml"),
