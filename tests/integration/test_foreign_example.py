@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from harness.checks.verdict import bug_rule
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "examples" / "foreign" / "stdb-harness.toml"
 
@@ -54,6 +56,31 @@ def test_every_planted_defect_is_reported_with_its_rule(
     broken = {rule for violation in summary["violations"] for rule in violation["rules"]}
     missing = {rule: what for rule, what in PLANTED.items() if rule not in broken}
     assert not missing, f"planted defects not reported: {missing}; reported {sorted(broken)}"
+
+
+def test_each_planted_defect_is_its_own_violation_with_its_own_id(
+        foreign_run: tuple[int, dict[str, Any], str]) -> None:
+    """Five defects, five violations: each the first rule of a violation of its own, with
+    its own minimal scenario ID (no defect hidden behind another's counterexample)."""
+    _, summary, _ = foreign_run
+    first = {bug_rule([v["rule"] for v in violation["violations"]]): violation["id"]
+             for violation in summary["violations"]}
+    missing = sorted(set(PLANTED) - set(first))
+    assert not missing, f"not reported as violations of their own: {missing}; {first}"
+    assert len({first[rule] for rule in PLANTED}) == len(PLANTED)
+
+
+def test_only_the_absolute_families_it_opted_into_are_judged(
+        foreign_run: tuple[int, dict[str, Any], str]) -> None:
+    """Its control service is judged by parity alone ([contract] leaves T out): T1-T4 never
+    appear, so no exact status of §7 can mask the parity search that found T5."""
+    _, summary, _ = foreign_run
+    rules = {v["rule"] for violation in summary["violations"] for v in violation["violations"]}
+    assert not rules & {"T1", "T2", "T3", "T4", "T6"}, rules
+    matrix = {row["clause"]: row for row in summary["clauses"]}
+    assert matrix["T3.ttl"]["in_profile"] is False and matrix["T5.api"]["in_profile"] is True
+    assert matrix["T5.api"]["exercised"] > 0 and matrix["T5.api"]["violated"] > 0
+    assert matrix["M4.compact"]["applicable"] is False
 
 
 def test_the_run_names_the_target_and_never_crashes(
