@@ -106,7 +106,7 @@ def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
         elif action == "ahead" and done + 2 <= head:
             steps.append(Deliver(topic, done + 2))
         elif action == "compact" and compaction:
-            steps.append(Compact(topic, amount % (done + 1)))
+            steps.append(Compact(topic, amount % (done + 2)))  # done + 1: past head (M4)
         elif action == "badhash":
             steps.append(BadHash(topic, 1 + amount % head))
         elif action == "intrude":
