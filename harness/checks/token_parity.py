@@ -81,13 +81,15 @@ def check_token_parity(
     *,
     openapi: Mapping[str, Any] | None = None,
     signing_key: bytes | None = None,
+    volatile: frozenset[str] = frozenset(),
 ) -> Verdict:
     """The verdict on a run of token cases under the service's declared `policy`.
 
     `openapi` is the service's OpenAPI document (None: it has none); `signing_key` verifies
-    token signatures (None: claims are judged, signatures are not).
+    token signatures (None: claims are judged, signatures are not); `volatile` names the
+    fields the target declares to vary on their own, set aside by T5 as the learned ones are.
     """
-    noisy = {path for _, path, _ in _noise(observations)}
+    noisy = {path for _, path, _ in _noise(observations)} | volatile
     violations: list[Violation] = []
     for index, seen in enumerate(observations):
         found = [*_expected(seen.case, seen.canonical), *_t4(seen.canonical, signing_key)]

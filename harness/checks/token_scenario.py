@@ -44,5 +44,6 @@ def check(scenario: Scenario, history: History) -> Verdict:
     key = control.get("signing_key")
     result = check_token_parity(observations, ControlPolicy(**control.get("policy", {})),
                                 openapi=control.get("openapi"),
-                                signing_key=key.encode() if key else None)
+                                signing_key=key.encode() if key else None,
+                                volatile=frozenset(control.get("volatile", ())))
     return verdict(PROPERTY, result.rules, result.violations)

@@ -74,7 +74,8 @@ class ConfiguredControl:
             key = self.config.signing_key
             self._target = ControlTarget(client, admin,  # type: ignore[arg-type]
                                          self.config.routes, self.config.policy,
-                                         key.encode("utf-8") if key else None, self.config.lacks)
+                                         key.encode("utf-8") if key else None, self.config.lacks,
+                                         self.config.volatile)
         return self._target
 
     def _start(self) -> str:

@@ -373,7 +373,7 @@ def _service(table: _Table, default_ready: str) -> ServiceSource:
 
 def _control(table: _Table, root: Path) -> ControlConfig:
     table.only("service", "url", "command", "image", "port", "args", "ready_path", "env",
-               "admin", "options", "routes", "policy", "signing_key", "lacks")
+               "admin", "options", "routes", "policy", "signing_key", "lacks", "volatile")
     service = _service(table, "/healthz")
     admin = AdapterRef(table.string("admin"), dict(table.table("options").data)) \
         if "admin" in table.data else None
@@ -417,6 +417,7 @@ def _control(table: _Table, root: Path) -> ControlConfig:
                              policy.boolean("compat_enforced", False)),
         signing_key=table.optional_string("signing_key"),
         lacks=frozenset(c for c in lacks if c is not None),
+        volatile=table.strings("volatile") if "volatile" in table.data else (),
     )
 
 

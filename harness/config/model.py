@@ -61,6 +61,8 @@ class ControlConfig:
     policy: ControlPolicy = field(default_factory=ControlPolicy)
     signing_key: str | None = None
     lacks: frozenset[Capability] = frozenset()
+    # response fields (as T5 names them, `data.request_id`) that vary on their own
+    volatile: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def run_token_scenario(scenario: Scenario, control: ControlTarget,
         "policy": asdict(policy),
         "openapi": target.openapi(),
         "signing_key": target.signing_key.decode() if target.signing_key else None,
+        "volatile": list(target.volatile),
     }
     target.admin.reset()
     target.admin.configure(control.policy, minting_unavailable=False)

@@ -104,6 +104,7 @@ class ControlTarget:
     policy: ControlPolicy = field(default_factory=ControlPolicy)
     signing_key: bytes | None = None
     lacks: frozenset[Capability] = frozenset()
+    volatile: tuple[str, ...] = ()  # declared fields T5 sets aside, beside the learned ones
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -317,3 +317,15 @@ def test_learned_noise_does_not_hide_a_difference_in_another_field() -> None:
 def test_volatile_fields_are_not_noise() -> None:
     again = minted(token_id="tid-3", issued=ISSUED + 7)
     assert learned_noise([Observation(VALID, minted(), minted(ALIAS), again)]) == ()
+
+
+def test_a_declared_volatile_field_is_set_aside_without_a_second_canonical_answer() -> None:
+    def stamped(value: str) -> Mutation:
+        return lambda data, _: data.update(request_id=value)
+
+    observation = pair(VALID, minted(mutate=stamped("r1")),
+                       minted(ALIAS, mutate=stamped("r2"), token_id="tid-2"))
+    assert judge(observation)[0] == ("T5",)
+    declared = check_token_parity([observation], LIVE, signing_key=KEY,
+                                  volatile=frozenset({"data.request_id"}))
+    assert declared.ok
