@@ -59,7 +59,8 @@ def run_token_scenario(scenario: Scenario, control: ControlTarget,
         "policy": asdict(policy),
         "openapi": target.openapi(),
         "signing_key": target.signing_key.decode() if target.signing_key else None,
-        "volatile": list(target.volatile),
+        # only when declared, so the approved control snapshots of targets without stay as they are
+        **({"volatile": list(target.volatile)} if target.volatile else {}),
     }
     target.admin.reset()
     target.admin.configure(control.policy, minting_unavailable=False)
