@@ -1,7 +1,8 @@
 """Per-scenario artefact folders: everything needed to re-check or re-run without CI.
 
 `reports/runs/<slug>/` holds the scenario (with its ID), the history, the verdict with
-its explanation and, for failures, the server's log. `stdb-harness check <folder>`
+its explanation (as text, and as data for the summary's pages) and, for failures, the
+server's log. `stdb-harness check <folder>`
 re-runs the checkers on it with no container (Jepsen's `analyze`).
 """
 
@@ -14,6 +15,16 @@ from pathlib import Path
 from harness.checks.verdict import Verdict
 from harness.history import History
 from harness.scenario.model import Scenario
+
+VERDICT_JSON = "verdict.json"
+
+
+def verdict_json(verdict: Verdict) -> dict[str, object]:
+    """The verdict as data: each violation keeps the history index it cites (op_index),
+    which the text form words away and the report's step table needs."""
+    return {"property": verdict.property_name, "rules": list(verdict.rules),
+            "violations": [{"rule": v.rule, "message": v.message, "op_index": v.op_index}
+                           for v in verdict.violations]}
 
 
 def slug(scenario_id: str) -> str:
@@ -32,6 +43,8 @@ def store(root: Path, scenario: Scenario, history: History, verdict: Verdict,
     (folder / "id.txt").write_text(scenario.id + "\n", encoding="utf-8")
     history.save(folder / "history.json")
     (folder / "verdict.txt").write_text(verdict.explain() + "\n", encoding="utf-8")
+    (folder / VERDICT_JSON).write_text(json.dumps(verdict_json(verdict), indent=1,
+                                                  ensure_ascii=False), encoding="utf-8")
     for name, text in (extra or {}).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder

@@ -1,0 +1,142 @@
+"""A run with two violations, recorded as a real run records them, for the report's tests.
+
+No container: each scenario's history is written the way the runner writes it, with the
+oracle's answers except where a defect is planted, and judged by the real checkers; the
+artefacts are stored by the real `store` and the summary built by the real `build`. Two
+defects of the reference's mutant list: a redelivered event folded again (M1, P1) and a
+replay budget off by one (R3, R4), the second with a resuming client.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.checks import idempotence, stale_cursor
+from harness.checks.expectations import expect
+from harness.checks.verdict import Verdict
+from harness.history import EntryType, History
+from harness.reports import summary
+from harness.reports.artefacts import store
+from harness.reports.records import ScenarioRecord
+from harness.scenario.ids import encode
+from harness.scenario.model import Scenario, with_id
+from harness.scenario.steps import Conflict, Deliver, Event, Resume, Step, step_fields
+
+RUN, WORKER = "run:r1:events", "worker:w1:lifecycle"
+REPRO = "stdb-harness repro '{id}' --config /work/project/stdb-harness.toml"
+
+DUPLICATE_FOLDED = Scenario("idempotence", idempotence.RULES, (
+    Event(RUN, "run.created", {"owner": "ada"}),
+    Event(RUN, "run.step", {"tokens": 5}),
+    Event(WORKER, "worker.online", {"region": "eu"}),
+    Deliver(RUN, 1),
+    Deliver(RUN, 2),
+    Deliver(WORKER, 1),
+    Deliver(RUN, 2),
+    Conflict(RUN, 1, {"owner": "eve"}),
+))
+
+BUDGET_OFF_BY_ONE = Scenario("stale_cursor", stale_cursor.RULES, (
+    Event("run:r2:events", "run.created", {"owner": "bo"}),
+    Event("run:r2:events", "run.step", {"tokens": 1}),
+    Event("run:r2:events", "run.step", {"tokens": 2}),
+    Deliver("run:r2:events", 1),
+    Deliver("run:r2:events", 2),
+    Deliver("run:r2:events", 3),
+    Resume("c1", "run:r2:events", 1, 1),
+))
+
+CLAUSES: list[dict[str, Any]] = [
+    {"clause": "E6.1", "rule": "E6", "title": "a duplicate is not a conflict", "exercised": 40,
+     "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
+    {"clause": "M1.3", "rule": "M1", "title": "a stored key with the same hash is a no-op",
+     "exercised": 12, "violated": 3, "applicable": True, "lacks": [], "in_profile": True},
+    {"clause": "M1.5", "rule": "M1", "title": "sequence_conflict on a gap", "exercised": 0,
+     "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
+    {"clause": "M4.1", "rule": "M4", "title": "compaction leaves projections as they were",
+     "exercised": 0, "violated": 0, "applicable": False, "lacks": ["module.compact"],
+     "in_profile": True},
+    {"clause": "B5.1", "rule": "B5", "title": "delivery continues after a runtime crash",
+     "exercised": 0, "violated": 0, "applicable": True, "lacks": [], "in_profile": False},
+    {"clause": "R3.2", "rule": "R3", "title": "replay_budget_exceeded when head-c > budget",
+     "exercised": 7, "violated": 1, "applicable": True, "lacks": [], "in_profile": True},
+    {"clause": "T5.1", "rule": "T5", "title": "the alias answers as the canonical route",
+     "exercised": 25, "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
+]
+
+
+def _record(history: History, process: str, number: int, step: Step,
+            error: str | None) -> None:
+    index = history.invoke(process, step.op, {"step": number, **step_fields(step)})
+    history.complete(index, EntryType.OK if error is None else EntryType.FAIL, error=error)
+
+
+def _answered(scenario: Scenario, wrong: Mapping[int, str | None]) -> History:
+    """The history a runner writes: each step's oracle answer, or the planted wrong one."""
+    history = History()
+    outcomes = expect(scenario).outcomes
+    for number, step in enumerate(scenario.steps):
+        if number in outcomes:
+            error = wrong[number] if number in wrong else outcomes[number].error
+            process = f"client:{step.client}" if isinstance(step, Resume) else "publisher"
+            _record(history, process, number, step, error)
+    return history
+
+
+def duplicate_folded() -> tuple[Scenario, History]:
+    """The duplicate at step 6 is folded again: steps 2 and tokens 10 where 1 and 5 are right."""
+    scenario = with_id(DUPLICATE_FOLDED, encode(DUPLICATE_FOLDED))
+    history = _answered(scenario, {})
+    right = expect(scenario).final
+    observed = copy.deepcopy(right)
+    for row in observed["run_summary"]:
+        row.update(steps=row["steps"] + 1, tokens_total=row["tokens_total"] + 5)
+    history.snapshots["final"] = observed
+    history.snapshots["delivered_once"] = right
+    return scenario, history
+
+
+def budget_off_by_one() -> tuple[Scenario, History]:
+    """A cursor two behind the head with a budget of one resumes instead of being stale; the
+    client then delivers the gap with no snapshot."""
+    scenario = with_id(BUDGET_OFF_BY_ONE, encode(BUDGET_OFF_BY_ONE))
+    history = _answered(scenario, {6: None})
+    history.snapshots["final"] = expect(scenario).final
+    history.snapshots["client:c1:runtime.run.r2.events"] = {
+        "failure": None, "cursor": 3, "base_seq": 1, "events": [2, 3],
+        "steps": [{"kind": "Resumed", "cursor": 1, "replay_budget": 1, "error": None},
+                  {"kind": "Delivered", "seq": 2}, {"kind": "Delivered", "seq": 3}]}
+    return scenario, history
+
+
+def judged(scenario: Scenario, history: History, reports: Path) -> ScenarioRecord:
+    """What the Judge records for a failing scenario: verdict, artefacts, repro."""
+    checker = {"idempotence": idempotence.check, "stale_cursor": stale_cursor.check}
+    result: Verdict = checker[scenario.property](scenario, history)
+    assert not result.ok, "the example must show a violation"
+    record = ScenarioRecord(scenario.id, scenario.property, scenario.rules,
+                            events=len(scenario.journal()), steps=len(scenario.steps),
+                            seconds=0.4)
+    record.artefacts = str(store(reports, scenario, history, result))
+    record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
+    record.repro = REPRO.format(id=scenario.id)
+    return record
+
+
+def example_summary(reports: Path) -> dict[str, Any]:
+    """The summary of a run of two failing tests and one passing, as `build` makes it."""
+    started = time.time() - 42.0
+    results = [
+        summary.TestResult("harness/suite/test_idempotence.py::test_generated", "violation",
+                           20.5, records=[judged(*duplicate_folded(), reports)]),
+        summary.TestResult("harness/suite/test_stale_cursor.py::test_generated", "violation",
+                           12.0, records=[judged(*budget_off_by_one(), reports)]),
+        summary.TestResult("harness/suite/test_rebuild.py::test_generated", "passed", 9.5),
+    ]
+    target = {"target": "reference", "config": "/work/project/stdb-harness.toml"}
+    return summary.build("pr", started, results, target, {"module.compact": ["M4"]},
+                         clauses=CLAUSES)
