@@ -84,6 +84,8 @@ class ContractViolation(AssertionError):
                          f"reproduce: {repro.format(id=scenario.id)}")
         self.scenario = scenario
         self.verdict = result
+        self.artefacts = artefacts
+        self.repro = repro.format(id=scenario.id)
 
 
 @functools.cache

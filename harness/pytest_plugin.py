@@ -32,12 +32,12 @@ from harness.checks import coverage
 from harness.config.assemble import assemble, configured_wasm
 from harness.config.load import load_config, parse_config
 from harness.config.model import HarnessConfig, MutantConfig
-from harness.conformance import Judge, ScenarioNotApplicable
+from harness.conformance import ContractViolation, Judge, ScenarioNotApplicable
 from harness.env.built_module import BuiltModule
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
 from harness.profiles import PROFILES, Profile, activate
-from harness.reports import summary
+from harness.reports import console, summary
 from harness.reports.allure_labels import label_not_applicable
 from harness.reports.records import Recorder, distinct_failures
 from harness.runner.applicability import NotApplicable, not_applicable
@@ -363,10 +363,15 @@ def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Name the target and the (shrunk) failing scenario in JUnit properties; keep only the
-    shrunk scenario's artefacts."""
+    shrunk scenario's artefacts; show a contract violation as its short block per bug."""
     report = yield
     if call.when != "call":
         return report
+    raised = raised_violations(call.excinfo.value) if call.excinfo is not None else []
+    if raised and report.failed:
+        report.longrepr = console.blocks([console.Bug(
+            v.scenario.id, v.scenario.property, v.verdict.violations, str(v.artefacts), v.repro)
+            for v in raised])
     session = harness_session(item.config)
     records = session.recorder.for_test(item.nodeid)
     if session.judged:
@@ -384,6 +389,18 @@ def pytest_runtest_makereport(item: pytest.Item,
         item.user_properties.append(("scenarios_judged", str(len(records))))
         item.user_properties.append(("events_checked", str(sum(r.events for r in records))))
     return report
+
+
+def raised_violations(error: BaseException) -> list[ContractViolation]:
+    """The contract violations a test raised: one, or each of a group (Hypothesis raises an
+    ExceptionGroup when it found several distinct bugs). Empty when anything else was
+    raised too: a harness error keeps pytest's whole report, traceback included."""
+    if isinstance(error, ContractViolation):
+        return [error]
+    if isinstance(error, BaseExceptionGroup):
+        found = [raised_violations(inner) for inner in error.exceptions]
+        return [v for group in found for v in group] if all(found) else []
+    return []
 
 
 class ResultCollector:
