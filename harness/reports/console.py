@@ -35,7 +35,7 @@ def one_line(text: str, width: int = LINE_WIDTH) -> str:
 
 
 def block(bug: Bug, number: int = 1, count: int = 1) -> str:
-    rules = sorted({v.rule for v in bug.violations})
+    rules = list(dict.fromkeys(v.rule for v in bug.violations))  # the checker's order
     which = f"bug {number} of {count}: " if count > 1 else ""
     lines = [f"SCENARIO ID: {bug.scenario_id}",
              f"{which}violates {', '.join(rules)} ({bug.property_name})"]
