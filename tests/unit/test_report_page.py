@@ -123,8 +123,8 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
         in duplicate
     assert "7 conflict" in duplicate and "error 'idempotency_conflict'" in duplicate
     wrong = [row for row in dom.by_class("bad") if row.startswith("6 resume")]
-    assert wrong and "stale_cursor reason=replay_budget_exceeded" in wrong[0]
-    assert wrong[0].endswith("R3")
+    assert wrong and wrong[0] in budget and wrong[0].endswith("R3")
+    assert "success error 'stale_cursor reason=replay_budget_exceeded" in wrong[0]
     first, second = dom.by_class("timeline")
     assert first.startswith("# run:r1:events runtime.run.r1.events worker:w1:lifecycle")
     assert "send seq 1 with other content → error 'idempotency_conflict'" in first
