@@ -69,7 +69,7 @@ class Elements(HTMLParser):
         return [self.text(e) for e in self.found if name in e["classes"]]
 
     def by_id(self, name: str) -> str:
-        return next(self.text(e) for e in self.found if e["id"] == name)
+        return next((self.text(e) for e in self.found if e["id"] == name), "")
 
 
 def _render(chromium: str, page: Path, *flags: str) -> str:
@@ -98,8 +98,7 @@ def rendered(chromium: str, tmp_path_factory: pytest.TempPathFactory
 def test_the_matrix_groups_clauses_by_family_and_marks_what_needs_a_look(
         rendered: tuple[dict[str, Any], Elements, Path]) -> None:
     _, dom, _ = rendered
-    matrix = dom.by_id("clause-matrix")
-    assert "Rule-clause matrix" in matrix
+    assert "Rule-clause matrix" in dom.by_id("clause-matrix"), "no clause matrix rendered"
     heads = dom.by_class("family-head")
     assert [head.split()[0] for head in heads] == ["E", "M", "B", "R", "T"]
     assert any(r.startswith("M1.5 sequence_conflict on a gap 0 0 never exercised")
@@ -118,6 +117,7 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
     assert dom.by_class("repro") == [v["repro"] for v in built["violations"]]
     assert all(v["repro"].startswith(f"stdb-harness repro '{v['id']}' --config ")
                for v in built["violations"])
+    assert len(dom.by_class("steps")) == 2, "a step table per violation"
     duplicate, budget = dom.by_class("steps")
     assert "6 deliver topic run:r1:events seq 2 success success (duplicate, no change)" \
         in duplicate
@@ -125,6 +125,7 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
     wrong = [row for row in dom.by_class("bad") if row.startswith("6 resume")]
     assert wrong and wrong[0] in budget and wrong[0].endswith("R3")
     assert "success error 'stale_cursor reason=replay_budget_exceeded" in wrong[0]
+    assert len(dom.by_class("timeline")) == 2, "a timeline per violation"
     first, second = dom.by_class("timeline")
     assert first.startswith("# run:r1:events runtime.run.r1.events worker:w1:lifecycle")
     assert "send seq 1 with other content → error 'idempotency_conflict'" in first
@@ -132,6 +133,7 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
     assert "client c1: deliver 2, 3" in second
     assert ("client c1: ends at cursor 3 expected: load a snapshot first, then deliver up to "
             "3, end at cursor 3") in second
+    assert dom.by_class("diff"), "no table diff rendered"
     diff = dom.by_class("diff")[0]
     assert "with redeliveries vs each event delivered once" in diff
     assert "run_summary r1 steps 1 2 run_summary r1 tokens_total 5 10" in diff
