@@ -16,15 +16,28 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import idempotence, stale_cursor
-from harness.checks.expectations import expect
+from harness.checks.expectations import PUBLISHER, expect
 from harness.checks.verdict import Verdict
 from harness.history import EntryType, History
+from harness.model.module import ReferenceModel
 from harness.reports import summary
 from harness.reports.artefacts import store
 from harness.reports.records import ScenarioRecord
 from harness.scenario.ids import encode
 from harness.scenario.model import Scenario, with_id
-from harness.scenario.steps import Conflict, Deliver, Event, Resume, Step, step_fields
+from harness.scenario.steps import (
+    Conflict,
+    CrashRuntime,
+    Deliver,
+    Event,
+    Fault,
+    FaultKind,
+    Resume,
+    Step,
+    Token,
+    ViaRuntime,
+    step_fields,
+)
 
 RUN, WORKER = "run:r1:events", "worker:w1:lifecycle"
 REPRO = "stdb-harness repro '{id}' --config /work/project/stdb-harness.toml"
@@ -110,6 +123,67 @@ def budget_off_by_one() -> tuple[Scenario, History]:
         "failure": None, "cursor": 3, "base_seq": 1, "events": [2, 3],
         "steps": [{"kind": "Resumed", "cursor": 1, "replay_budget": 1, "error": None},
                   {"kind": "Delivered", "seq": 2}, {"kind": "Delivered", "seq": 3}]}
+    return scenario, history
+
+
+DROPPED_BY_PUBLISHER = Scenario("idempotence", idempotence.RULES, (
+    ViaRuntime(),
+    Event(RUN, "run.created", {"owner": "ada"}),
+    Fault(FaultKind.DUPLICATE, 2),
+    Event(RUN, "run.step", {"tokens": 5}),
+    CrashRuntime(),
+))
+
+ALIAS_IGNORES_TTL = Scenario("token_parity", ("T5",), (Token("valid-every-field"),))
+
+
+def dropped_by_publisher() -> tuple[Scenario, History]:
+    """The runtime's publisher delivers seq 1 of 2 and then goes quiet, with no dead letter."""
+    scenario = with_id(DROPPED_BY_PUBLISHER, encode(DROPPED_BY_PUBLISHER))
+    history = History()
+    journal = iter(scenario.journal())
+    for number, step in enumerate(scenario.steps):
+        if isinstance(step, Event):
+            event = next(journal)
+            index = history.invoke("runtime", "append", {"step": number, "topic": event.topic})
+            history.complete(index, EntryType.OK, value={"step": number, "topic": event.topic,
+                                                         "seq": event.seq})
+        elif not isinstance(step, ViaRuntime):
+            history.complete(history.invoke("nemesis", step.op, {"step": number}),
+                             EntryType.OK)
+    events = scenario.journal()
+    history.snapshots["runtime"] = {"quiescent": True, "streams": [{
+        "stream_id": events[0].stream_id, "topic": RUN, "journal_head": 2, "delivered_head": 1,
+        "outbox_depth": 0, "paused": False, "dead_letter": None, "last_error": "",
+        "consecutive_failures": 0, "in_flight": False}]}
+    history.snapshots["journal"] = [
+        {"topic": e.topic, "seq": e.seq, "kind": e.kind, "payload_json": e.payload_json,
+         "published_at_ms": e.published_at_ms, "stream_id": e.stream_id,
+         "idempotency_key": e.idempotency_key, "payload_hash": e.payload_hash}
+        for e in events]
+    model = ReferenceModel(PUBLISHER)
+    model.apply_event(PUBLISHER, events[0].reducer_args())
+    history.snapshots["final"] = model.snapshot()
+    return scenario, history
+
+
+def _exchange(path: str, ttl: int) -> dict[str, Any]:
+    return {"method": "POST", "path": path, "status": 200, "text": None, "headers": {},
+            "body": {"data": {"token_type": "Bearer", "expires_in": ttl}}}
+
+
+def alias_ignores_ttl() -> tuple[Scenario, History]:
+    """Both routes answer 200; the alias's token lives 300 s where 900 were asked for."""
+    scenario = with_id(ALIAS_IGNORES_TTL, "token-ttl-parity")
+    history = History()
+    index = history.invoke("client", "token", {"step": 0, "case": "valid-every-field"})
+    history.complete(index, EntryType.OK, value={
+        "step": 0, "case": "valid-every-field",
+        "canonical": _exchange("/api/sync/token", 900),
+        "alias": _exchange("/api/spacetime/token", 300),
+        "canonical_again": _exchange("/api/sync/token", 900)})
+    history.snapshots["control"] = {"policy": {"alias_retired": False, "compat_enforced": False},
+                                    "openapi": None, "signing_key": None}
     return scenario, history
 
 

@@ -99,7 +99,8 @@ def answers(scenario: Scenario, history: History | None) -> dict[int, Answer]:
         entry = done.get(number)
         if isinstance(step, Event):
             got = entry.value.get("seq") if entry is not None else None
-            found[number] = (Answer(f"journaled as seq {got}", f"seq {seqs[number]}",
+            found[number] = (Answer(f"journaled as seq {got}",
+                                    f"journaled as seq {seqs[number]}",
                                     got == seqs[number]) if entry is not None
                              else Answer("", f"journaled as seq {seqs[number]}"))
         elif isinstance(step, Token | TokenBody) and entry is not None:

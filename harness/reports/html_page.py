@@ -82,6 +82,7 @@ th.lane .stream{font-weight:400;color:var(--muted);font-size:.85em}
 .chip .answer{font-size:.92em}
 .chip .want{font-size:.92em;font-weight:600;color:var(--ok)}
 .chip .oracle{font-size:.85em;color:var(--muted)}
+.chip .why{font-size:.88em;font-weight:600;color:var(--bad)}
 .chip.journaled{background:#eef2f7;border-color:#b7c4d6}
 .chip.sent,.chip.other,.chip.unknown{background:#f3f0fa;border-color:#c7bde0}
 .chip.acknowledged{background:var(--ok-bg);border-color:#9fcfaa}

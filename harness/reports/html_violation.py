@@ -47,8 +47,9 @@ def _chip(cell: Mapping[str, Any]) -> str:
     bad = " bad" if cell.get("bad") else ""
     expected = (f"<div class='{'want' if bad else 'oracle'}'>expected: "
                 f"{escape(cell['expected'])}</div>" if cell.get("expected") else "")
+    why = "".join(f"<div class='why'>{escape(line)}</div>" for line in cell.get("why", []))
     return (f"<div class='chip {escape(cell['phase'])}{bad}'>{escape(cell['text'])}"
-            f"{answer}{expected}</div>")
+            f"{answer}{expected}{why}</div>")
 
 
 def _timeline(view: Mapping[str, Any]) -> str:

@@ -42,6 +42,7 @@ def _timeline(view: Mapping[str, Any]) -> list[str]:
     def chip(c: Mapping[str, Any]) -> str:
         text = c["text"] + (f" -> {c['answer']}" if c.get("answer") else "")
         text += f" (expected: {c['expected']})" if c.get("expected") else ""
+        text += "".join(f" {line}" for line in c.get("why", []))
         return f"**{text}**" if c.get("bad") else text
     rows = [[row["step"], *[chip(row["cells"][lane]) if lane in row["cells"] else ""
                             for lane in lanes]] for row in view["rows"]]

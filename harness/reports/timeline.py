@@ -19,6 +19,7 @@ from harness.contract.streams import stream_of
 from harness.history import Entry, EntryType, History
 from harness.model.outcome import Outcome
 from harness.reports.answers import Answer, completions_by_step, exchange_text
+from harness.reports.step_table import step_of
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
@@ -101,7 +102,9 @@ def _cells(step: Step, answer: Answer, entry: Entry | None,
     """(lane, cell) for one step; lane "" is the lane of the process that performed it."""
     outcome = entry.type if entry is not None else None
     match step:
-        case Event(topic, kind, _):
+        case Event(topic, kind, _) if entry is not None:  # the runtime journals it
+            yield topic, _cell("journaled", f"append {kind}", answer)
+        case Event(topic, kind, _):  # the scenario's own journal
             yield topic, _cell("journaled", f"journal seq {seq}: {kind}", answer)
         case Deliver(topic, seq_):
             yield topic, _sent(f"send seq {seq_}", answer, outcome)
@@ -243,6 +246,11 @@ def timeline(scenario: Scenario, history: History | None, answers: Mapping[int, 
              violations: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """Lanes (in order of first use), one row per step, and what each lane ended with."""
     done = completions_by_step(history) if history is not None else {}
+    why: dict[int, list[str]] = {}
+    for violation in violations:
+        number = step_of(violation, scenario, history)
+        if number is not None:
+            why.setdefault(number, []).append(f"[{violation['rule']}] {violation['message']}")
     seqs = {number: event.seq for number, event in zip(
         [n for n, s in enumerate(scenario.steps) if isinstance(s, Event)],
         scenario.journal(), strict=True)}
@@ -257,6 +265,9 @@ def timeline(scenario: Scenario, history: History | None, answers: Mapping[int, 
             cells[name] = cell
             if name not in lanes:
                 lanes.append(name)
+        judged = cells[name]  # a step's last cell is the answer its checker judged
+        if number in why and not judged["bad"]:  # a right answer with a wrong effect
+            cells[name] = {**judged, "bad": True, "why": why[number]}
         rows.append({"step": number, "op": step.op, "cells": cells})
     topics = [lane for lane in lanes if any(
         getattr(step, "topic", None) == lane for step in scenario.steps)]

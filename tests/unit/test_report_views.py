@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.checks import idempotence, token_scenario
+from harness.checks.verdict import Verdict
 from harness.contract.snapshot import VOLATILE
+from harness.history import History
 from harness.reports import html_page, summary
 from harness.reports.clause_matrix import families, state
 from harness.reports.markdown_page import markdown
 from harness.reports.table_diff import MISSING, table_diff
-from harness.reports.violation_view import violation_view
-from tests.report_example import CLAUSES, example_summary
+from harness.reports.violation_view import view, violation_view
+from harness.scenario.model import Scenario
+from tests.report_example import CLAUSES, alias_ignores_ttl, dropped_by_publisher, example_summary
 
 
 @pytest.fixture
@@ -80,6 +85,40 @@ def test_the_diff_names_table_key_column_and_both_values(built: dict[str, Any]) 
     assert {d["label"] for d in diff} == {"with redeliveries vs each event delivered once",
                                           "final snapshot vs oracle"}
     assert built["violations"][1]["view"]["diff"] == []
+
+
+def _judged_view(scenario: Scenario, history: History,
+                 check: Callable[[Scenario, History], Verdict]) -> dict[str, Any]:
+    found = check(scenario, history).violations
+    return view(scenario, history, [{"rule": v.rule, "message": v.message,
+                                     "op_index": v.op_index} for v in found])
+
+
+def test_a_publisher_run_shows_appends_faults_and_how_far_delivery_got() -> None:
+    shown = _judged_view(*dropped_by_publisher(), idempotence.check)
+    timeline = shown["timeline"]
+    assert [lane["id"] for lane in timeline["lanes"]] == ["harness", "run:r1:events", "nemesis"]
+    assert [(c["text"], c["answer"]) for row in timeline["rows"]
+            for c in row["cells"].values()][1:4] == [
+        ("append run.created", "journaled as seq 1"), ("arm fault duplicate x2", ""),
+        ("append run.step", "journaled as seq 2")]
+    assert [(c["text"], c["expected"]) for c in timeline["end"]["run:r1:events"]] == [
+        ("publisher delivered 1 of 2", "delivered 2 of 2"),
+        ("module holds seqs 1 (head 1, oldest 1)", "holds seqs 1, 2 (head 2, oldest 1)")]
+    assert {(d["table"], d["key"], d["column"]) for d in shown["diff"]} >= {
+        ("stream_head", "runtime.run.r1.events", "head_seq"),
+        ("sync_event", "topic:run:r1:events:seq:2", "")}
+
+
+def test_a_token_run_puts_the_routes_in_lanes_and_the_alias_beside_the_canonical() -> None:
+    shown = _judged_view(*alias_ignores_ttl(), token_scenario.check)
+    (row,) = shown["timeline"]["rows"]
+    assert list(row["cells"]) == ["route: canonical", "route: alias"]
+    alias = row["cells"]["route: alias"]
+    assert alias["bad"] and "[T5] valid-every-field: data.expires_in: canonical 900, alias 300" \
+        in alias["why"]
+    assert "T5" in shown["steps"][0]["rules"] and not shown["steps"][0]["agrees"]
+    assert shown["diff"] == []
 
 
 def test_table_diff_rows_missing_extra_and_masked() -> None:
