@@ -68,7 +68,7 @@ def _token_answer(entry: Entry, alias_retired: bool) -> Answer:
     return Answer(f"alias {alias}", f"as canonical: {canonical}", alias == canonical)
 
 
-def _event_seqs(scenario: Scenario) -> dict[int, int]:
+def event_seqs(scenario: Scenario) -> dict[int, int]:
     """Each Event step's journal seq (E2: its topic's head + 1)."""
     seqs: dict[int, int] = {}
     events = iter(scenario.journal())
@@ -90,7 +90,7 @@ def completions_by_step(history: History) -> dict[int, Entry]:
 def answers(scenario: Scenario, history: History | None) -> dict[int, Answer]:
     """Every step's answer, by step number (no history: expectations only)."""
     outcomes = expect(scenario).outcomes if scenario.property != "token_parity" else {}
-    seqs = _event_seqs(scenario)
+    seqs = event_seqs(scenario)
     done = completions_by_step(history) if history is not None else {}
     control = history.snapshots.get("control", {}) if history is not None else {}
     retired = bool(control.get("policy", {}).get("alias_retired", False))
