@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.checks import idempotence, stale_cursor
+from harness.checks import idempotence, rebuild, stale_cursor
 from harness.checks.expectations import PUBLISHER, expect
 from harness.checks.verdict import Verdict
 from harness.history import EntryType, History
@@ -32,6 +32,7 @@ from harness.scenario.steps import (
     Event,
     Fault,
     FaultKind,
+    Rebuild,
     Resume,
     Step,
     Token,
@@ -184,6 +185,26 @@ def alias_ignores_ttl() -> tuple[Scenario, History]:
         "canonical_again": _exchange("/api/sync/token", 900)})
     history.snapshots["control"] = {"policy": {"alias_retired": False, "compat_enforced": False},
                                     "openapi": None, "signing_key": None}
+    return scenario, history
+
+
+REBUILT_DIFFERENTLY = Scenario("rebuild", rebuild.RULES, (
+    Event(RUN, "run.created", {"owner": "ada"}),
+    Deliver(RUN, 1),
+    Rebuild(7),
+))
+
+
+def rebuilt_differently() -> tuple[Scenario, History]:
+    """The rebuilt database's run row has another owner: a fold that reads the clock."""
+    scenario = with_id(REBUILT_DIFFERENTLY, encode(REBUILT_DIFFERENTLY))
+    history = _answered(scenario, {})
+    history.complete(history.invoke("rebuilder", "rebuild", {"step": 2, "seed": 7}),
+                     EntryType.OK)
+    history.snapshots["final"] = expect(scenario).final
+    rebuilt = copy.deepcopy(history.snapshots["final"])
+    rebuilt["run_summary"][0]["owner"] = "ada@1767225600123"
+    history.snapshots["rebuild:2"] = rebuilt
     return scenario, history
 
 

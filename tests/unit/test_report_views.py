@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import idempotence, token_scenario
+from harness.checks import idempotence, rebuild, token_scenario
 from harness.checks.verdict import Verdict
 from harness.contract.snapshot import VOLATILE
 from harness.history import History
@@ -24,7 +24,13 @@ from harness.reports.markdown_page import markdown
 from harness.reports.table_diff import MISSING, table_diff
 from harness.reports.violation_view import view, violation_view
 from harness.scenario.model import Scenario
-from tests.report_example import CLAUSES, alias_ignores_ttl, dropped_by_publisher, example_summary
+from tests.report_example import (
+    CLAUSES,
+    alias_ignores_ttl,
+    dropped_by_publisher,
+    example_summary,
+    rebuilt_differently,
+)
 
 
 @pytest.fixture
@@ -119,6 +125,17 @@ def test_a_token_run_puts_the_routes_in_lanes_and_the_alias_beside_the_canonical
         in alias["why"]
     assert "T5" in shown["steps"][0]["rules"] and not shown["steps"][0]["agrees"]
     assert shown["diff"] == []
+
+
+def test_a_rebuild_is_compared_with_the_oracle_and_the_original() -> None:
+    shown = _judged_view(*rebuilt_differently(), rebuild.check)
+    assert [(d["label"], d["key"], d["column"], d["observed"]) for d in shown["diff"]] == [
+        ("rebuild (step 2) vs oracle", "r1", "owner", '"ada@1767225600123"'),
+        ("rebuild (step 2) vs original", "r1", "owner", '"ada@1767225600123"')]
+    (rebuilt,) = shown["timeline"]["rows"][2]["cells"].items()
+    assert rebuilt[0] == "rebuilder" and rebuilt[1]["bad"]
+    assert any(line.startswith("[M5] rebuild (step 2) changed projection rows only")
+               for line in rebuilt[1]["why"])
 
 
 def test_table_diff_rows_missing_extra_and_masked() -> None:
