@@ -68,7 +68,7 @@ table.steps{width:100%}
 .steps td.op{font-weight:600;white-space:nowrap}
 .steps tr.ok td.expected{color:var(--muted)}
 .steps tr.bad td{background:var(--bad-bg)}
-.steps tr.bad td.observed{color:var(--bad);font-weight:600}
+.steps td.wrong{color:var(--bad);font-weight:600}
 .field{display:inline-block;margin:0 .8em .1em 0}
 .field .name{color:var(--muted);font-size:.88em}
 .field code{background:var(--code);padding:0 .25em;border-radius:3px;word-break:break-all}
@@ -92,6 +92,7 @@ th.lane .stream{font-weight:400;color:var(--muted);font-size:.85em}
 .chip.bad{background:var(--bad-bg);border:2px solid var(--bad)}
 tr.end td{border-top:3px double #999;background:#fcfcfc}
 table.diff tr.label th{background:#eef0f2;font-weight:600}
+table.diff{width:100%} .diff code{overflow-wrap:anywhere}
 .diff td.key{font-family:"DejaVu Sans Mono",monospace;font-weight:600}
 .diff td.expected code{color:var(--ok)} .diff td.observed code{color:var(--bad);font-weight:600}
 .note{color:var(--warn)}

@@ -28,9 +28,12 @@ def _broken(anchor: str, violations: Sequence[Mapping[str, Any]]) -> str:
 
 def _steps(anchor: str, steps: Sequence[Mapping[str, Any]]) -> str:
     rows = "".join(
-        f"<tr id='{anchor}-step-{s['number']}' class='{'ok' if s['agrees'] else 'bad'}'>"
+        f"<tr id='{anchor}-step-{s['number']}' "
+        f"class='{'bad' if s['rules'] or not s['agrees'] else 'ok'}'>"
         f"<td class='num'>{s['number']}</td><td class='op'>{escape(s['op'])}</td>"
-        f"<td>{_fields(s['fields'])}</td><td class='observed'>{escape(s['observed'])}</td>"
+        f"<td>{_fields(s['fields'])}</td>"
+        f"<td class='{'observed' if s['agrees'] else 'observed wrong'}'>"
+        f"{escape(s['observed'])}</td>"
         f"<td class='expected'>{escape(s['expected'])}</td>"
         f"<td>{''.join(f'<span class=rule>{escape(r)}</span>' for r in s['rules'])}</td></tr>"
         for s in steps)
@@ -47,7 +50,8 @@ def _chip(cell: Mapping[str, Any]) -> str:
     bad = " bad" if cell.get("bad") else ""
     expected = (f"<div class='{'want' if bad else 'oracle'}'>expected: "
                 f"{escape(cell['expected'])}</div>" if cell.get("expected") else "")
-    why = "".join(f"<div class='why'>{escape(line)}</div>" for line in cell.get("why", []))
+    why = (f"<div class='why'>violates {escape(', '.join(cell['why']))}</div>"
+           if cell.get("why") else "")
     return (f"<div class='chip {escape(cell['phase'])}{bad}'>{escape(cell['text'])}"
             f"{answer}{expected}{why}</div>")
 
@@ -73,7 +77,9 @@ def _timeline(view: Mapping[str, Any]) -> str:
             f"</thead><tbody>{rows}</tbody></table></div>")
 
 
-def _diff(diff: Sequence[Mapping[str, str]]) -> str:
+def _diff(diff: Sequence[Mapping[str, str]], property_name: str) -> str:
+    if property_name == "token_parity":
+        return "<p>Token routes keep no tables: the differences are in the answers above.</p>"
     if not diff:
         return "<p>The snapshots compared agree: the violation is in the answers above.</p>"
     rows, label = "", None
@@ -100,9 +106,10 @@ def violation_article(number: int, violation: Mapping[str, Any]) -> str:
     broken = _broken(anchor, view.get("violations") or violation["violations"])
     body = ""
     if view.get("steps"):
+        diff = _diff(view["diff"], violation["property"])
         body += (f"<h4>Minimal counterexample, step by step</h4>{_steps(anchor, view['steps'])}"
                  f"<h4>Timeline, one lane per stream</h4>{_timeline(view['timeline'])}"
-                 f"<h4>Table and primary-key differences</h4>{_diff(view['diff'])}")
+                 f"<h4>Table and primary-key differences</h4>{diff}")
     return (f"<article class='violation' id='{anchor}'>"
             f"<h3><span class='rule'>{escape(rules)}</span> {escape(violation['property'])}"
             f"<span class='test'>{escape(violation['test'])}</span></h3>"

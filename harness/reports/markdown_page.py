@@ -42,7 +42,7 @@ def _timeline(view: Mapping[str, Any]) -> list[str]:
     def chip(c: Mapping[str, Any]) -> str:
         text = c["text"] + (f" -> {c['answer']}" if c.get("answer") else "")
         text += f" (expected: {c['expected']})" if c.get("expected") else ""
-        text += "".join(f" {line}" for line in c.get("why", []))
+        text += f" violates {', '.join(c['why'])}" if c.get("why") else ""
         return f"**{text}**" if c.get("bad") else text
     rows = [[row["step"], *[chip(row["cells"][lane]) if lane in row["cells"] else ""
                             for lane in lanes]] for row in view["rows"]]
@@ -75,7 +75,9 @@ def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
         lines += (table(("compared", "table", "primary key", "column", "expected", "observed"),
                         [[d["label"], d["table"], d["key"], d["column"] or "(whole row)",
                           f"`{d['expected']}`", f"`{d['observed']}`"] for d in view["diff"]])
-                  if view["diff"] else ["The snapshots compared agree."])
+                  if view["diff"] else ["Token routes keep no tables."
+                                        if v["property"] == "token_parity"
+                                        else "The snapshots compared agree."])
     return lines
 
 

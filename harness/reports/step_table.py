@@ -50,7 +50,8 @@ def step_of(violation: Mapping[str, Any], scenario: Scenario,
 def step_rows(scenario: Scenario, answers: Mapping[int, Answer],
               violations: Sequence[Mapping[str, Any]],
               history: History | None) -> list[dict[str, Any]]:
-    """One row per step: number, op, fields as text, observed, expected, agreement, rules."""
+    """One row per step: number, op, fields as text, observed, expected, whether the answer
+    was the expected one, and the rules whose violations name the step."""
     rules: dict[int, set[str]] = {}
     for violation in violations:
         number = step_of(violation, scenario, history)
@@ -65,7 +66,7 @@ def step_rows(scenario: Scenario, answers: Mapping[int, Answer],
             "fields": {name: field_text(value) for name, value in step_fields(step).items()},
             "observed": answer.observed,
             "expected": answer.expected,
-            "agrees": answer.agrees and number not in rules,
+            "agrees": answer.agrees,  # the answer; `rules` may still name the step's effect
             "rules": sorted(rules.get(number, ())),
         })
     return rows

@@ -115,8 +115,10 @@ def _cells(step: Step, answer: Answer, entry: Entry | None,
             if sent.get("canonical"):
                 yield CANONICAL, _cell("sent", f"{case_name}: "
                                        f"{exchange_text(sent['canonical'])}")
-            yield ALIAS, _cell("sent", f"{case_name}: {answer.observed.removeprefix('alias ')}",
-                               answer)
+            alias = answer.observed.removeprefix("alias ")
+            yield ALIAS, {"phase": "sent", "text": f"{case_name}: {alias}", "answer": "",
+                          "expected": "" if answer.agrees else answer.expected,
+                          "bad": not answer.agrees}
         case _:
             yield "", _cell("other", _other(step))
 
@@ -133,7 +135,8 @@ def timeline(scenario: Scenario, history: History | None, answers: Mapping[int, 
     for violation in violations:
         number = step_of(violation, scenario, history)
         if number is not None:
-            why.setdefault(number, []).append(f"[{violation['rule']}] {violation['message']}")
+            rules = why.setdefault(number, [])
+            rules += [str(violation["rule"])] if violation["rule"] not in rules else []
     seqs = event_seqs(scenario)
     lanes: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -147,7 +150,7 @@ def timeline(scenario: Scenario, history: History | None, answers: Mapping[int, 
             if name not in lanes:
                 lanes.append(name)
         judged = cells[name]  # a step's last cell is the answer its checker judged
-        if number in why and not judged["bad"]:  # a right answer with a wrong effect
+        if number in why:  # the rules whose violations name this step
             cells[name] = {**judged, "bad": True, "why": why[number]}
         rows.append({"step": number, "op": step.op, "cells": cells})
     topics = [lane for lane in lanes if any(
