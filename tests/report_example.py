@@ -41,7 +41,7 @@ from harness.scenario.steps import (
 )
 
 RUN, WORKER = "run:r1:events", "worker:w1:lifecycle"
-REPRO = "stdb-harness repro '{id}' --config /work/project/stdb-harness.toml"
+REPRO = "stdb-harness repro '{id}' --config /home/ci/ledger/stdb-harness.toml"
 
 DUPLICATE_FOLDED = Scenario("idempotence", idempotence.RULES, (
     Event(RUN, "run.created", {"owner": "ada"}),
@@ -232,6 +232,6 @@ def example_summary(reports: Path) -> dict[str, Any]:
                            12.0, records=[judged(*budget_off_by_one(), reports)]),
         summary.TestResult("harness/suite/test_rebuild.py::test_generated", "passed", 9.5),
     ]
-    target = {"target": "reference", "config": "/work/project/stdb-harness.toml"}
+    target = {"target": "reference", "config": "/home/ci/ledger/stdb-harness.toml"}
     return summary.build("pr", started, results, target, {"module.compact": ["M4"]},
                          clauses=CLAUSES)

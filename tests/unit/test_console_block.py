@@ -25,7 +25,7 @@ from harness.conformance import violation_type
 from harness.scenario.model import Scenario
 from harness.scenario.steps import Event
 
-REPRO = "stdb-harness repro '{id}' --config /work/project/stdb-harness.toml"
+REPRO = "stdb-harness repro '{id}' --config /home/ci/ledger/stdb-harness.toml"
 
 
 def violate(rule: str, message: str) -> None:
@@ -76,7 +76,7 @@ def test_one_violation_is_its_block_without_source_or_locals(tmp_path: Path) -> 
           - [P1] final snapshot vs oracle
         artefacts: reports/runs/gen-R3
         reproduce: stdb-harness repro 'stdb1.idempotence.caseR3' --config \
-/work/project/stdb-harness.toml""") in out
+/home/ci/ledger/stdb-harness.toml""") in out
     assert "local_state_nobody_needs" not in out and "def test_one_bug" not in out
 
 
@@ -86,7 +86,7 @@ def test_hypothesis_bugs_each_get_a_block_and_no_falsifying_example(tmp_path: Pa
     assert "bug 1 of 2: violates" in out and "bug 2 of 2: violates" in out
     assert {"SCENARIO ID: stdb1.idempotence.caseM1", "SCENARIO ID: stdb1.idempotence.caseR3",
             "reproduce: stdb-harness repro 'stdb1.idempotence.caseM1' --config "
-            "/work/project/stdb-harness.toml"} <= set(out.splitlines())
+            "/home/ci/ledger/stdb-harness.toml"} <= set(out.splitlines())
     long_line = next(line for line in out.splitlines() if "with redeliveries" in line)
     assert len(long_line) == len("  - [M1] ") + 160 and long_line.endswith("...")
 
