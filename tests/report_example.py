@@ -1,10 +1,11 @@
-"""A run with two violations, recorded as a real run records them, for the report's tests.
+"""Runs with violations, recorded as a real run records them, for the report's tests.
 
 No container: each scenario's history is written the way the runner writes it, with the
 oracle's answers except where a defect is planted, and judged by the real checkers; the
-artefacts are stored by the real `store` and the summary built by the real `build`. Two
-defects of the reference's mutant list: a redelivered event folded again (M1, P1) and a
-replay budget off by one (R3, R4), the second with a resuming client.
+artefacts are stored by the real `store` and the summary built by the real `build`. Three
+defects of the reference's mutant list in one summary: a redelivered event folded again
+(M1, P1), a replay budget off by one (R3) and a client that skips ahead on stale_cursor
+(R4); the others (a publisher, token routes, a rebuild) are views of their own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.checks import idempotence, rebuild, stale_cursor
+from harness.checks import coverage, idempotence, rebuild, stale_cursor
+from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import PUBLISHER, expect
 from harness.checks.verdict import Verdict
 from harness.history import EntryType, History
@@ -39,6 +41,7 @@ from harness.scenario.steps import (
     ViaRuntime,
     step_fields,
 )
+from harness.targets.capabilities import Capability
 
 RUN, WORKER = "run:r1:events", "worker:w1:lifecycle"
 REPRO = "stdb-harness repro '{id}' --config /home/ci/ledger/stdb-harness.toml"
@@ -64,23 +67,25 @@ BUDGET_OFF_BY_ONE = Scenario("stale_cursor", stale_cursor.RULES, (
     Resume("c1", "run:r2:events", 1, 1),
 ))
 
-CLAUSES: list[dict[str, Any]] = [
-    {"clause": "E6.1", "rule": "E6", "title": "a duplicate is not a conflict", "exercised": 40,
-     "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
-    {"clause": "M1.3", "rule": "M1", "title": "a stored key with the same hash is a no-op",
-     "exercised": 12, "violated": 3, "applicable": True, "lacks": [], "in_profile": True},
-    {"clause": "M1.5", "rule": "M1", "title": "sequence_conflict on a gap", "exercised": 0,
-     "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
-    {"clause": "M4.1", "rule": "M4", "title": "compaction leaves projections as they were",
-     "exercised": 0, "violated": 0, "applicable": False, "lacks": ["module.compact"],
-     "in_profile": True},
-    {"clause": "B5.1", "rule": "B5", "title": "delivery continues after a runtime crash",
-     "exercised": 0, "violated": 0, "applicable": True, "lacks": [], "in_profile": False},
-    {"clause": "R3.2", "rule": "R3", "title": "replay_budget_exceeded when head-c > budget",
-     "exercised": 7, "violated": 1, "applicable": True, "lacks": [], "in_profile": True},
-    {"clause": "T5.1", "rule": "T5", "title": "the alias answers as the canonical route",
-     "exercised": 25, "violated": 0, "applicable": True, "lacks": [], "in_profile": True},
-]
+SKIP_AHEAD = Scenario("stale_cursor", stale_cursor.RULES, (
+    Event("run:r3:events", "run.created", {"owner": "cy"}),
+    Event("run:r3:events", "run.step", {"tokens": 1}),
+    Event("run:r3:events", "run.step", {"tokens": 2}),
+    Deliver("run:r3:events", 1),
+    Deliver("run:r3:events", 2),
+    Deliver("run:r3:events", 3),
+    Resume("c2", "run:r3:events", 0, 1),
+))
+
+# The run's clauses: every applicable one exercised but a sequence conflict, the target
+# without compaction, the token routes' absolute families (S, B, T) left out of its profile.
+HAS = [c for c in Capability if c is not Capability.MODULE_COMPACT]
+PROFILE = "EMPRG"
+VIOLATED = {"E6.duplicate": 1, "P1.step": 1, "R3.replay_budget_exceeded": 1, "R4.recovery": 1}
+CLAUSE_ROWS = coverage.matrix(
+    {c.id: 5 for c in CLAUSES.values() if c.needs <= set(HAS)
+     and (c.relative or c.rule[:1] in PROFILE) and c.id != "M1.sequence_conflict"},
+    VIOLATED, {}, HAS, PROFILE)
 
 
 def _record(history: History, process: str, number: int, step: Step,
@@ -208,6 +213,20 @@ def rebuilt_differently() -> tuple[Scenario, History]:
     return scenario, history
 
 
+def client_skips_ahead() -> tuple[Scenario, History]:
+    """The module rightly answers stale_cursor; the client jumps to the head with no
+    snapshot and delivers only the last event."""
+    scenario = with_id(SKIP_AHEAD, encode(SKIP_AHEAD))
+    history = _answered(scenario, {})
+    history.snapshots["final"] = expect(scenario).final
+    refusal = expect(scenario).outcomes[6].error
+    history.snapshots["client:c2:runtime.run.r3.events"] = {
+        "failure": None, "cursor": 3, "base_seq": 2, "events": [3],
+        "steps": [{"kind": "Resumed", "cursor": 0, "replay_budget": 1, "error": refusal},
+                  {"kind": "Delivered", "seq": 3}]}
+    return scenario, history
+
+
 def judged(scenario: Scenario, history: History, reports: Path) -> ScenarioRecord:
     """What the Judge records for a failing scenario: verdict, artefacts, repro."""
     checker = {"idempotence": idempotence.check, "stale_cursor": stale_cursor.check}
@@ -217,21 +236,24 @@ def judged(scenario: Scenario, history: History, reports: Path) -> ScenarioRecor
                             events=len(scenario.journal()), steps=len(scenario.steps),
                             seconds=0.4)
     record.artefacts = str(store(reports, scenario, history, result))
-    record.violations = [{"rule": v.rule, "message": v.message} for v in result.violations]
+    record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative}
+                         for v in result.violations]
     record.repro = REPRO.format(id=scenario.id)
     return record
 
 
 def example_summary(reports: Path) -> dict[str, Any]:
-    """The summary of a run of two failing tests and one passing, as `build` makes it."""
+    """The summary of a run of two failing tests (three bugs) and one passing, as `build`
+    makes it."""
     started = time.time() - 42.0
     results = [
         summary.TestResult("harness/suite/test_idempotence.py::test_generated", "violation",
                            20.5, records=[judged(*duplicate_folded(), reports)]),
         summary.TestResult("harness/suite/test_stale_cursor.py::test_generated", "violation",
-                           12.0, records=[judged(*budget_off_by_one(), reports)]),
+                           12.0, records=[judged(*budget_off_by_one(), reports),
+                                          judged(*client_skips_ahead(), reports)]),
         summary.TestResult("harness/suite/test_rebuild.py::test_generated", "passed", 9.5),
     ]
     target = {"target": "reference", "config": "/home/ci/ledger/stdb-harness.toml"}
     return summary.build("pr", started, results, target, {"module.compact": ["M4"]},
-                         clauses=CLAUSES)
+                         clauses=CLAUSE_ROWS)

@@ -20,11 +20,11 @@ VERDICT_JSON = "verdict.json"
 
 
 def verdict_json(verdict: Verdict) -> dict[str, object]:
-    """The verdict as data: each violation keeps the history index it cites (op_index),
-    which the text form words away and the report's step table needs."""
+    """The verdict as data: each violation keeps the history index it cites (op_index) and
+    whether it is relative, which the text form words away and the report needs."""
     return {"property": verdict.property_name, "rules": list(verdict.rules),
-            "violations": [{"rule": v.rule, "message": v.message, "op_index": v.op_index}
-                           for v in verdict.violations]}
+            "violations": [{"rule": v.rule, "message": v.message, "op_index": v.op_index,
+                            "relative": v.relative} for v in verdict.violations]}
 
 
 def slug(scenario_id: str) -> str:

@@ -35,9 +35,9 @@ def state(row: Mapping[str, Any]) -> tuple[str, str]:
     return HELD, "held"
 
 
-def _order(clause: str) -> tuple[int, ...]:
-    """M1.10 after M1.9: clause ids compare by their numbers."""
-    return tuple(int(n) for n in re.findall(r"\d+", clause))
+def _order(clause: str) -> tuple[tuple[int, ...], str]:
+    """By rule number first (M1 before M10, M1.9 before M1.10), then by name."""
+    return tuple(int(n) for n in re.findall(r"\d+", clause)), clause
 
 
 def _section(family: str, rows: Sequence[Mapping[str, Any]]) -> str:

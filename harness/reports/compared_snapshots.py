@@ -19,7 +19,8 @@ from harness.reports.table_diff import table_diff
 from harness.scenario.model import Scenario
 from harness.scenario.steps import ViaRuntime
 
-# The clients' checkpoints are keyed by identities a relative comparison cannot share.
+# Who acknowledged what: keyed by identities two runs do not share, and not rebuilt from the
+# journal, so relative comparisons leave it out (as the checkers do).
 RELATIVE_SKIPS = frozenset({"stream_checkpoint"})
 
 
@@ -48,15 +49,21 @@ def compared(scenario: Scenario, history: History) -> list[tuple[str, Snapshot, 
                       _without(snaps["delivered_once"], RELATIVE_SKIPS),
                       _without(final, RELATIVE_SKIPS)))
     expectation = expect(scenario)
-    pairs.append(("final snapshot vs oracle", expectation.final, final))
-    for step, predicted in sorted(expectation.rebuilds.items()):
-        rebuilt = snaps.get(f"rebuild:{step}")
-        if rebuilt is None:
-            continue
-        pairs.append((f"rebuild (step {step}) vs oracle", predicted, rebuilt))
-        if predicted == expectation.final:  # the original delivered its whole journal
-            pairs.append((f"rebuild (step {step}) vs original", _without(final, RELATIVE_SKIPS),
-                          _without(rebuilt, RELATIVE_SKIPS)))
+    if scenario.property != "rebuild":
+        return [*pairs, ("final snapshot vs oracle", expectation.final, final)]
+    rebuilds = {step: snaps[f"rebuild:{step}"] for step in range(len(scenario.steps))
+                if f"rebuild:{step}" in snaps}
+    if rebuilds:  # relative first: each rebuild against the first, the first the original
+        first, *others = sorted(rebuilds)
+        pairs += [(f"rebuild (step {step}) vs rebuild (step {first})",
+                   _without(rebuilds[first], RELATIVE_SKIPS),
+                   _without(rebuilds[step], RELATIVE_SKIPS)) for step in others]
+        if final.get("stream_head") == rebuilds[first].get("stream_head"):
+            pairs.append((f"rebuild (step {first}) vs original", _without(final, RELATIVE_SKIPS),
+                          _without(rebuilds[first], RELATIVE_SKIPS)))
+    pairs.append(("original vs oracle", expectation.final, final))
+    pairs += [(f"rebuild (step {step}) vs oracle", predicted, rebuilds[step])
+              for step, predicted in sorted(expectation.rebuilds.items()) if step in rebuilds]
     return pairs
 
 

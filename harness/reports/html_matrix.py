@@ -16,9 +16,14 @@ LEGEND = ("<p class='legend'><span class='state violated'>violated</span> a run 
           "run it</p>")
 
 
+RELATIVE = ("<span class='tag' title='judged by comparing the target with itself: applies "
+            "whatever its contract profile'>relative</span>")
+
+
 def _row(row: Mapping[str, Any]) -> str:
     return (f"<tr class='clause {row['state']}'><td class='id'>{escape(str(row['clause']))}"
-            f"</td><td class='title'>{escape(str(row.get('title', '')))}</td>"
+            f"</td><td class='title'>{escape(str(row.get('title', '')))}"
+            f"{RELATIVE if row.get('relative') else ''}</td>"
             f"<td class='num'>{int(row.get('exercised', 0))}</td>"
             f"<td class='num'>{int(row.get('violated', 0))}</td>"
             f"<td><span class='state {row['state']}'>{escape(row['words'])}</span></td></tr>")

@@ -1,8 +1,8 @@
 """reports/summary.html: one self-contained page (inline CSS, no script, no fetches).
 
-Top to bottom in the order a person asks: did it pass, against what, which rules were
-really exercised (the clause matrix), and for each violation the steps, the timeline and
-the table diff that show it, with the command to replay it. It must end in
+Top to bottom in the order a person asks: did it pass, against what, for each violation
+the command to replay it and the steps, timeline and table diff that show it, then which
+rules were really exercised (the clause matrix, long: every clause of the contract). It must end in
 `</body></html>`: `stdb-harness mutants` inserts its own section before that.
 """
 
@@ -40,6 +40,8 @@ nav ul{margin:.3em 0;padding-left:1.2em} nav li{margin:.1em 0}
 .rule{display:inline-block;background:var(--bad);color:#fff;border-radius:3px;
 padding:0 .35em;margin-right:.3em;font-weight:600;font-size:.9em}
 .legend .state{margin-left:1em}
+.tag{display:inline-block;border:1px solid #7a8ca3;color:#40536b;border-radius:3px;
+padding:0 .35em;margin:0 .4em;font-size:.78em;vertical-align:1px}
 .state{display:inline-block;border-radius:3px;padding:0 .45em;font-size:.9em;
 white-space:nowrap}
 .state.violated{background:var(--bad);color:#fff;font-weight:600}
@@ -71,7 +73,8 @@ table.steps{width:100%}
 .steps td.wrong{color:var(--bad);font-weight:600}
 .field{display:inline-block;margin:0 .8em .1em 0}
 .field .name{color:var(--muted);font-size:.88em}
-.field code{background:var(--code);padding:0 .25em;border-radius:3px;word-break:break-all}
+.steps td.fields{min-width:22em;width:34%}
+.field code{background:var(--code);padding:0 .25em;border-radius:3px;overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 table.timeline td,table.timeline th{min-width:13em;max-width:30em}
 table.timeline td.num,table.timeline th:first-child{min-width:3em;width:3em}
@@ -125,9 +128,8 @@ def _contents(summary: Mapping[str, Any]) -> str:
                     f"({escape(v['property'])})</a></li>"
                     for n, v in enumerate(summary["violations"], start=1))
     return ("<nav><ul><li><a href='#run'>The run</a></li>"
-            "<li><a href='#clause-matrix'>Rule-clause matrix</a></li>"
             + (f"<li><a href='#violations'>Violations</a><ul>{links}</ul></li>" if links else "")
-            + "</ul></nav>")
+            + "<li><a href='#clause-matrix'>Rule-clause matrix</a></li></ul></nav>")
 
 
 def _lacking(summary: Mapping[str, Any]) -> str:
@@ -166,8 +168,8 @@ def page(summary: Mapping[str, Any]) -> str:
 errors, {summary['skipped']} skipped, in {summary['duration_s']} s;
 {summary['events_checked']} events checked ({summary['events_per_minute']} per minute).</p>
 {_table(PROPERTY_HEADER, property_rows(summary))}</section>
-{matrix_section(summary.get("clauses", []))}
 {f'<section id="violations"><h2>Violations</h2>{violations}</section>' if violations else ""}
+{matrix_section(summary.get("clauses", []))}
 {_lacking(summary)}{errors}
 </main></body></html>
 """

@@ -19,7 +19,9 @@ def _fields(fields: Mapping[str, str]) -> str:
 
 def _broken(anchor: str, violations: Sequence[Mapping[str, Any]]) -> str:
     items = "".join(
-        f"<li><span class='rule'>{escape(str(v['rule']))}</span> {escape(str(v['message']))}"
+        f"<li><span class='rule'>{escape(str(v['rule']))}</span>"
+        + ("<span class='tag'>relative</span> " if v.get("relative") else "")
+        + f"{escape(str(v['message']))}"
         + (f" <a href='#{anchor}-step-{v['step']}'>step {v['step']}</a>"
            if v.get("step") is not None else "") + "</li>"
         for v in violations)
@@ -31,7 +33,7 @@ def _steps(anchor: str, steps: Sequence[Mapping[str, Any]]) -> str:
         f"<tr id='{anchor}-step-{s['number']}' "
         f"class='{'bad' if s['rules'] or not s['agrees'] else 'ok'}'>"
         f"<td class='num'>{s['number']}</td><td class='op'>{escape(s['op'])}</td>"
-        f"<td>{_fields(s['fields'])}</td>"
+        f"<td class='fields'>{_fields(s['fields'])}</td>"
         f"<td class='{'observed' if s['agrees'] else 'observed wrong'}'>"
         f"{escape(s['observed'])}</td>"
         f"<td class='expected'>{escape(s['expected'])}</td>"

@@ -1,7 +1,7 @@
 """reports/summary.md: the HTML page's content as Markdown, for a CI job summary or a PR.
 
-The same sections in the same order, from the same JSON: the run, the rule-clause matrix
-by family, and each violation with its repro command, steps, timeline and table diff.
+The same sections in the same order, from the same JSON: the run, each violation with its
+repro command, steps, timeline and table diff, and the rule-clause matrix by family.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def _matrix(clauses: Sequence[Mapping[str, Any]]) -> list[str]:
     for group in families(clauses):
         lines += ["", f"### {group['family']}: {group['section']} ({tally(group)})", ""]
         lines += table(("clause", "what it says", "exercised", "violated", "state"), [
-            [r["clause"], r.get("title", ""), r.get("exercised", 0), r.get("violated", 0),
+            [r["clause"], r.get("title", "") + (" (relative)" if r.get("relative") else ""),
+             r.get("exercised", 0), r.get("violated", 0),
              f"**{r['words']}**" if r["state"] in (VIOLATED, NEVER) else r["words"]]
             for r in group["rows"]])
     return lines
@@ -59,7 +60,8 @@ def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
              "```", "", f"Scenario ID: `{v['id']}`"]
     if v.get("artefacts"):
         lines += ["", f"Artefacts: `{v['artefacts']}`"]
-    lines += [""] + [f"- **{x['rule']}** {x['message']}"
+    lines += [""] + [f"- **{x['rule']}** " + ("(relative) " if x.get("relative") else "")
+                     + x["message"]
                      + (f" (step {x['step']})" if x.get("step") is not None else "")
                      for x in view.get("violations") or v["violations"]]
     if view.get("note"):
@@ -90,11 +92,11 @@ def markdown(summary: Mapping[str, Any]) -> str:
              f"{summary['events_checked']} events checked "
              f"({summary['events_per_minute']}/min).", "",
              *table(PROPERTY_HEADER, property_rows(summary))]
-    lines += _matrix(summary.get("clauses", []))
     if summary["violations"]:
         lines += ["", "## Violations"]
         for number, violation in enumerate(summary["violations"], start=1):
             lines += _violation(number, violation)
+    lines += _matrix(summary.get("clauses", []))
     if summary["capabilities_lacking"]:
         lines += ["", "## What the target lacks", ""]
         lines += table(("capability", "rules not judged"),

@@ -32,6 +32,7 @@ from harness.scenario.steps import (
     Fault,
     HealNetwork,
     Hold,
+    Intrude,
     Policy,
     Preempt,
     Rebuild,
@@ -100,6 +101,9 @@ def _cells(step: Step, answer: Answer, entry: Entry | None,
             yield topic, _sent(f"send seq {seq_} with other content", answer, outcome)
         case BadHash(topic, seq_):
             yield topic, _sent(f"send seq {seq_} with a wrong hash", answer, outcome)
+        case Intrude(client, topic, seq_):
+            yield topic, _sent(f"client {client}, not the publisher, sends seq {seq_}", answer,
+                               outcome)
         case Compact(topic, through):
             yield topic, _sent(f"compact through {through}", answer, outcome)
         case Ack(client, topic, seq_):

@@ -57,6 +57,7 @@ def view(scenario: Scenario, history: History | None,
         "timeline": timeline(scenario, history, found, violations),
         "diff": snapshot_differences(scenario, history) if history is not None else [],
         "violations": [{"rule": str(v["rule"]), "message": str(v["message"]),
+                        "relative": bool(v.get("relative", False)),
                         "step": step_of(v, scenario, history)} for v in violations],
     }
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from harness.reports import summary
-from tests.report_example import example_summary
+from tests.report_example import CLAUSE_ROWS, VIOLATED, example_summary
 
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "source", "track", "wbr"})
@@ -90,7 +90,7 @@ def rendered(chromium: str, tmp_path_factory: pytest.TempPathFactory
     dom = Elements()
     dom.feed(_render(chromium, reports / "summary.html", "--dump-dom"))
     shot = reports / "summary.png"
-    _render(chromium, reports / "summary.html", "--hide-scrollbars", "--window-size=1400,4200",
+    _render(chromium, reports / "summary.html", "--hide-scrollbars", "--window-size=1400,9000",
             f"--screenshot={shot}")
     yield built, dom, shot
 
@@ -100,15 +100,18 @@ def test_the_matrix_groups_clauses_by_family_and_marks_what_needs_a_look(
     _, dom, _ = rendered
     assert "Rule-clause matrix" in dom.by_id("clause-matrix"), "no clause matrix rendered"
     heads = dom.by_class("family-head")
-    assert [head.split()[0] for head in heads] == ["E", "M", "B", "R", "T"]
-    assert any(r.startswith("M1.5 sequence_conflict on a gap 0 0 never exercised")
-               for r in dom.by_class("never-exercised"))
-    assert {r.split()[0] for r in dom.by_class("clause") if "violated" in r.split()[-1:]} \
-        == {"M1.3", "R3.2"}
-    assert any(r.startswith("M4.1") and r.endswith("n/a (lacks module.compact)")
-               for r in dom.by_class("not-applicable"))
-    assert any(r.startswith("B5.1") and r.endswith("not in profile")
-               for r in dom.by_class("not-in-profile"))
+    assert [head.split()[0] for head in heads] == ["E", "S", "M", "P", "B", "R", "T", "G"]
+    assert heads[2].endswith("14 clauses, 1 never exercised, 3 n/a")
+    rows = {r.split()[0]: r for r in dom.by_class("clause")}
+    assert len(rows) == len(CLAUSE_ROWS)
+    assert [r.split()[0] for r in dom.by_class("never-exercised") if r in rows.values()] \
+        == ["M1.sequence_conflict"]
+    assert rows["M1.sequence_conflict"].endswith("0 0 never exercised")
+    assert {c for c, r in rows.items() if r.endswith("violated")} == set(VIOLATED)
+    assert rows["E6.duplicate"] == ("E6.duplicate a redelivery succeeds and changes nothing "
+                                    "relative 5 1 violated")
+    assert rows["M4.compact"].endswith("0 0 n/a (lacks module.compact)")
+    assert rows["T3.ttl"].endswith("0 0 not in profile")
 
 
 def test_each_violation_shows_its_steps_timeline_diff_and_repro(
@@ -117,22 +120,23 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
     assert dom.by_class("repro") == [v["repro"] for v in built["violations"]]
     assert all(v["repro"].startswith(f"stdb-harness repro '{v['id']}' --config ")
                for v in built["violations"])
-    assert len(dom.by_class("steps")) == 2, "a step table per violation"
-    duplicate, budget = dom.by_class("steps")
+    assert len(dom.by_class("steps")) == 3, "a step table per violation"
+    duplicate, budget, _ = dom.by_class("steps")
     assert "6 deliver topic run:r1:events seq 2 success success (duplicate, no change)" \
         in duplicate
     assert "7 conflict" in duplicate and "error 'idempotency_conflict'" in duplicate
     wrong = [row for row in dom.by_class("bad") if row.startswith("6 resume")]
     assert wrong and wrong[0] in budget and wrong[0].endswith("R3")
     assert "success error 'stale_cursor reason=replay_budget_exceeded" in wrong[0]
-    assert len(dom.by_class("timeline")) == 2, "a timeline per violation"
-    first, second = dom.by_class("timeline")
+    assert len(dom.by_class("timeline")) == 3, "a timeline per violation"
+    first, second, third = dom.by_class("timeline")
     assert first.startswith("# run:r1:events runtime.run.r1.events worker:w1:lifecycle")
     assert "send seq 1 with other content → error 'idempotency_conflict'" in first
     assert "end module holds seqs 1, 2 (head 2, oldest 1)" in first
     assert "client c1: deliver 2, 3" in second
-    assert ("client c1: ends at cursor 3 expected: load a snapshot first, then deliver up to "
-            "3, end at cursor 3") in second
+    assert "client c2: deliver 3" in third
+    assert ("client c2: ends at cursor 3 expected: load a snapshot first, then deliver up to "
+            "3, end at cursor 3") in third
     assert dom.by_class("diff"), "no table diff rendered"
     diff = dom.by_class("diff")[0]
     assert "with redeliveries vs each event delivered once" in diff
@@ -145,5 +149,5 @@ def test_the_screenshot_is_a_whole_page(
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (1400, 4200)
+    assert (width, height) == (1400, 9000)
     assert len(data) > 100_000  # a blank page compresses to a few kilobytes

@@ -25,7 +25,7 @@ from harness.reports.table_diff import MISSING, table_diff
 from harness.reports.violation_view import view, violation_view
 from harness.scenario.model import Scenario
 from tests.report_example import (
-    CLAUSES,
+    CLAUSE_ROWS,
     alias_ignores_ttl,
     dropped_by_publisher,
     example_summary,
@@ -40,7 +40,7 @@ def built(tmp_path: Path) -> dict[str, Any]:
 
 def test_the_step_table_puts_the_observed_answer_beside_the_expected(
         built: dict[str, Any]) -> None:
-    duplicate, budget = (v["view"] for v in built["violations"])
+    duplicate, budget, _ = (v["view"] for v in built["violations"])
     assert [(s["number"], s["op"], s["agrees"]) for s in budget["steps"]][-1] \
         == (6, "resume", False)
     resume = budget["steps"][6]
@@ -50,7 +50,8 @@ def test_the_step_table_puts_the_observed_answer_beside_the_expected(
                                 "budget": "1"}
     assert duplicate["steps"][6]["expected"] == "success (duplicate, no change)"
     assert duplicate["steps"][0]["fields"]["payload"] == '{"owner":"ada"}'
-    assert [v["step"] for v in budget["violations"]] == [6, None]
+    assert [(v["rule"], v["step"], v["relative"]) for v in budget["violations"]] \
+        == [("R3", 6, False)]
 
 
 def test_the_timeline_has_a_lane_per_stream_in_order_of_use(built: dict[str, Any]) -> None:
@@ -71,14 +72,19 @@ def test_the_timeline_has_a_lane_per_stream_in_order_of_use(built: dict[str, Any
 
 def test_the_timeline_ends_with_what_each_client_did_against_what_it_had_to(
         built: dict[str, Any]) -> None:
-    end = built["violations"][1]["view"]["timeline"]["end"]["run:r2:events"]
-    assert [(c["text"], c["bad"]) for c in end] == [
+    budget = built["violations"][1]["view"]["timeline"]["end"]["run:r2:events"]
+    assert [(c["text"], c["bad"]) for c in budget] == [  # it followed the module's answer
         ("module holds seqs 1-3 (head 3, oldest 1)", False),
         ("client c1: resume after 1: accepted", False),
         ("client c1: deliver 2, 3", False),
-        ("client c1: ends at cursor 3", True)]
-    assert end[-1]["expected"] == ("load a snapshot first, then deliver up to 3, "
-                                   "end at cursor 3")
+        ("client c1: ends at cursor 3", False)]
+    skipped = built["violations"][2]["view"]["timeline"]["end"]["run:r3:events"]
+    assert [(c["text"], c["bad"]) for c in skipped][1:] == [
+        ("client c2: resume after 0: stale_cursor reason=replay_budget_exceeded", False),
+        ("client c2: deliver 3", False),
+        ("client c2: ends at cursor 3", True)]
+    assert skipped[-1]["expected"] == ("load a snapshot first, then deliver up to 3, "
+                                       "end at cursor 3")
 
 
 def test_the_diff_names_table_key_column_and_both_values(built: dict[str, Any]) -> None:
@@ -129,8 +135,8 @@ def test_a_token_run_puts_the_routes_in_lanes_and_the_alias_beside_the_canonical
 def test_a_rebuild_is_compared_with_the_oracle_and_the_original() -> None:
     shown = _judged_view(*rebuilt_differently(), rebuild.check)
     assert [(d["label"], d["key"], d["column"], d["observed"]) for d in shown["diff"]] == [
-        ("rebuild (step 2) vs oracle", "r1", "owner", '"ada@1767225600123"'),
-        ("rebuild (step 2) vs original", "r1", "owner", '"ada@1767225600123"')]
+        ("rebuild (step 2) vs original", "r1", "owner", '"ada@1767225600123"'),
+        ("rebuild (step 2) vs oracle", "r1", "owner", '"ada@1767225600123"')]
     (rebuilt,) = shown["timeline"]["rows"][2]["cells"].items()
     assert rebuilt[0] == "rebuilder" and rebuilt[1]["bad"]
     assert rebuilt[1]["why"] == ["G2", "M5"]
@@ -172,7 +178,7 @@ def test_the_view_is_stored_in_summary_json(built: dict[str, Any], tmp_path: Pat
     stored = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert stored["violations"][0]["view"] == built["violations"][0]["view"]
     assert stored["violations"][0]["repro"].startswith("stdb-harness repro 'stdb1.idem")
-    assert stored["clauses"] == CLAUSES
+    assert stored["clauses"] == CLAUSE_ROWS
     assert json.loads((Path(built["violations"][0]["artefacts"]) / "verdict.json")
                       .read_text(encoding="utf-8"))["violations"][0]["rule"] == "M1"
 
@@ -202,11 +208,14 @@ def test_families_follow_the_contract_and_clauses_their_numbers() -> None:
 
 def test_markdown_has_the_same_sections(built: dict[str, Any]) -> None:
     text = markdown(built)
-    assert "### M: 3. Module: tables and reducers (3 clauses, 1 violated, 1 never exercised" \
+    assert "### M: 3. Module: tables and reducers (14 clauses, 1 never exercised, 3 n/a)" \
         in text
-    assert "| M1.5 | sequence_conflict on a gap | 0 | 0 | **never exercised** |" in text
-    assert "| M4.1 | compaction leaves projections as they were | 0 | 0 | n/a (lacks " \
-           "module.compact) |" in text
+    assert ("| M1.sequence_conflict | a seq past head+1 is refused with the expected seq | 0 "
+            "| 0 | **never exercised** |") in text
+    assert ("| M4.compact | compaction drops the tail, keeps projections | 0 | 0 | n/a (lacks "
+            "module.compact) |") in text
+    assert "| E6.duplicate | a redelivery succeeds and changes nothing (relative) | 5 | 1 " \
+           "| **violated** |" in text
     assert "#### Minimal counterexample" in text and "#### Timeline, one lane per stream" in text
     assert "| with redeliveries vs each event delivered once | run_summary | r1 | steps | `1` " \
            "| `2` |" in text
