@@ -97,7 +97,8 @@ def _client_expected(resume: Resume, record: Mapping[str, Any], outcome: Outcome
         return (f"deliver {seqs_text(list(range(resume.cursor + 1, head + 1)))}, "
                 f"end at cursor {head}")
     if str(error).startswith("stale_cursor"):
-        return f"load a snapshot first, then deliver up to {head}, end at cursor {head}"
+        return (f"load a snapshot first, resume from its head (never again from "
+                f"{resume.cursor}), deliver up to {head}, end at cursor {head}")
     return "deliver nothing: the resume is refused"
 
 

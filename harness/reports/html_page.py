@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from harness.reports.html_matrix import matrix_section
-from harness.reports.html_violation import violation_article
+from harness.reports.html_violation import ordered_rules, violation_article
 from harness.reports.property_table import PROPERTY_HEADER, property_rows
 
 STYLE = """
@@ -124,7 +124,7 @@ def _table(header: tuple[str, ...], rows: list[list[str]]) -> str:
 
 
 def _contents(summary: Mapping[str, Any]) -> str:
-    links = "".join(f"<li><a href='#violation-{n}'>{escape(', '.join(v['rules']) or '?')} "
+    links = "".join(f"<li><a href='#violation-{n}'>{escape(', '.join(ordered_rules(v)) or '?')} "
                     f"({escape(v['property'])})</a></li>"
                     for n, v in enumerate(summary["violations"], start=1))
     return ("<nav><ul><li><a href='#run'>The run</a></li>"

@@ -97,10 +97,17 @@ def _diff(diff: Sequence[Mapping[str, str]], property_name: str) -> str:
             f"<th>expected</th><th>observed</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
+def ordered_rules(violation: Mapping[str, Any]) -> list[str]:
+    """The rules a violation broke in its checker's order, the bug's own rule first (the
+    summary's `rules` are sorted, which can put a consequential G1 first)."""
+    view = violation.get("view") or {}
+    return list(view.get("rules") or violation["rules"])
+
+
 def violation_article(number: int, violation: Mapping[str, Any]) -> str:
     anchor = f"violation-{number}"
     view = violation.get("view") or {}
-    rules = ", ".join(violation["rules"]) or "?"
+    rules = ", ".join(ordered_rules(violation)) or "?"
     repro = violation.get("repro") or f"stdb-harness repro '{violation['id']}'"
     note = f"<p class='note'>{escape(view['note'])}</p>" if view.get("note") else ""
     artefacts = (f"<dt>artefacts</dt><dd><code>{escape(violation['artefacts'])}</code></dd>"

@@ -55,7 +55,8 @@ def _timeline(view: Mapping[str, Any]) -> list[str]:
 
 def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
     view = v.get("view") or {}
-    lines = ["", f"### {number}. {', '.join(v['rules']) or '?'} ({v['property']})", "",
+    rules = ", ".join(view.get("rules") or v["rules"]) or "?"
+    lines = ["", f"### {number}. {rules} ({v['property']})", "",
              "Reproduce:", "", "```", v.get("repro") or f"stdb-harness repro '{v['id']}'",
              "```", "", f"Scenario ID: `{v['id']}`"]
     if v.get("artefacts"):

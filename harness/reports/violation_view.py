@@ -42,8 +42,8 @@ def load_run(folder: Path) -> tuple[Scenario, History, list[dict[str, Any]] | No
 
 
 def _empty(note: str) -> dict[str, Any]:
-    return {"note": note, "steps": [], "timeline": {"lanes": [], "rows": [], "end": {}},
-            "diff": [], "violations": []}
+    return {"note": note, "rules": [], "steps": [],
+            "timeline": {"lanes": [], "rows": [], "end": {}}, "diff": [], "violations": []}
 
 
 def view(scenario: Scenario, history: History | None,
@@ -53,6 +53,7 @@ def view(scenario: Scenario, history: History | None,
     found = answers(scenario, history)
     return {
         "note": note,
+        "rules": list(dict.fromkeys(str(v["rule"]) for v in violations)),  # the bug's first
         "steps": step_rows(scenario, found, violations, history),
         "timeline": timeline(scenario, history, found, violations),
         "diff": snapshot_differences(scenario, history) if history is not None else [],

@@ -135,8 +135,8 @@ def test_each_violation_shows_its_steps_timeline_diff_and_repro(
     assert "end module holds seqs 1, 2 (head 2, oldest 1)" in first
     assert "client c1: deliver 2, 3" in second
     assert "client c2: deliver 3" in third
-    assert ("client c2: ends at cursor 3 expected: load a snapshot first, then deliver up to "
-            "3, end at cursor 3") in third
+    assert ("client c2: ends at cursor 3 expected: load a snapshot first, resume from its head "
+            "(never again from 0), deliver up to 3, end at cursor 3") in third
     assert dom.by_class("diff"), "no table diff rendered"
     diff = dom.by_class("diff")[0]
     assert "with redeliveries vs each event delivered once" in diff

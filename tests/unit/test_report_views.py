@@ -83,8 +83,8 @@ def test_the_timeline_ends_with_what_each_client_did_against_what_it_had_to(
         ("client c2: resume after 0: stale_cursor reason=replay_budget_exceeded", False),
         ("client c2: deliver 3", False),
         ("client c2: ends at cursor 3", True)]
-    assert skipped[-1]["expected"] == ("load a snapshot first, then deliver up to 3, "
-                                       "end at cursor 3")
+    assert skipped[-1]["expected"] == ("load a snapshot first, resume from its head (never "
+                                       "again from 0), deliver up to 3, end at cursor 3")
 
 
 def test_the_diff_names_table_key_column_and_both_values(built: dict[str, Any]) -> None:
