@@ -45,6 +45,20 @@ def preempting(scenario: Scenario, step: Preempt) -> Event:
     return forged(real, {**real.payload, "forged": step.forged})
 
 
+def redelivered(scenario: Scenario) -> bool:
+    """Whether the scenario delivers some event more than once (or a conflict for it)."""
+    seen: set[tuple[str, int]] = set()
+    for step in scenario.steps:
+        match step:
+            case Conflict():
+                return True
+            case Deliver(topic, seq) if (topic, seq) in seen:
+                return True
+            case Deliver(topic, seq):
+                seen.add((topic, seq))
+    return False
+
+
 WRONG_HASH = "sha256:" + "0" * 64
 
 

@@ -81,8 +81,7 @@ def _client_violations(who: str, step: Resume, expected: Outcome,
         yield Violation("R4", f"{who}: cursor {cursor} was stale but the client delivered "
                         f"{delivered} without first loading a snapshot")
         return
-    replays = [s for s in steps[1:] if s["kind"] == "Resumed" and s["cursor"] == cursor]
-    if replays:
+    if _replayed_refused_cursor(steps, cursor):
         yield Violation("R4", f"{who}: resumed again from the refused cursor {cursor}")
     snapshot_head = snapshots[-1]["head_seq"]
     want = list(range(snapshot_head + 1, head + 1))
@@ -91,6 +90,18 @@ def _client_violations(who: str, step: Resume, expected: Outcome,
                         f"{delivered}, expected {want}")
     if record["cursor"] != head:
         yield Violation("R4", f"{who}: ended at cursor {record['cursor']}, module head {head}")
+
+
+def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:
+    """Whether a later resume reused the refused cursor other than as the head of the
+    snapshot just loaded (R4's own instruction, when the snapshot's head is that cursor)."""
+    loaded: int | None = None
+    for step in steps[1:]:
+        if step["kind"] == "SnapshotLoaded":
+            loaded = step["head_seq"]
+        elif step["kind"] == "Resumed" and step["cursor"] == cursor != loaded:
+            return True
+    return False
 
 
 def check(scenario: Scenario, history: History) -> Verdict:

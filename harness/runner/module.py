@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from harness.checks.expectations import forged, interleaving, wrong_hash
+from harness.checks.expectations import forged, interleaving, redelivered, wrong_hash
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import EntryType, History
@@ -50,20 +50,6 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSessio
     for compaction in scenario.of(Compact):
         rebuilt.compact(stream_of(compaction.topic), compaction.through)
     return rebuilt
-
-
-def redelivered(scenario: Scenario) -> bool:
-    """Whether the scenario delivers some event more than once (or a conflict for it)."""
-    seen: set[tuple[str, int]] = set()
-    for step in scenario.steps:
-        match step:
-            case Conflict():
-                return True
-            case Deliver(topic, seq) if (topic, seq) in seen:
-                return True
-            case Deliver(topic, seq):
-                seen.add((topic, seq))
-    return False
 
 
 def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -> ModuleSession:

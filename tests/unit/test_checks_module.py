@@ -67,9 +67,10 @@ def test_a_duplicate_folded_twice_breaks_P1_with_the_row_named() -> None:
 
 
 def test_a_rebuild_that_differs_breaks_G2_and_points_at_M5() -> None:
-    history = oracle_history(SCENARIO)
-    history.snapshots["rebuild:6"]["run_summary"][0]["owner"] = "a-123"
-    result = rebuild.check(SCENARIO, history)
+    scenario = Scenario("rebuild", ("G2",), (*STEPS[:4], Rebuild(1)))
+    history = oracle_history(scenario)
+    history.snapshots["rebuild:4"]["run_summary"][0]["owner"] = "a-123"
+    result = rebuild.check(scenario, history)
     assert set(result.broken_rules) == {"G2", "M5"}
 
 
@@ -121,3 +122,12 @@ def test_the_profile_keeps_relative_violations_first_and_drops_absolute_families
         (v.relative for v in judged.violations), reverse=True)
     assert judged.violations[0].relative
     assert "P1" not in judged.broken_rules
+
+
+def test_an_original_that_differs_from_its_rebuild_after_redeliveries_is_not_M5() -> None:
+    """SCENARIO redelivers and forges: a rebuild replays neither, so a difference between the
+    original and the rebuild may be what redelivery did (M1): G2, never blamed on M5."""
+    history = oracle_history(SCENARIO)
+    history.snapshots["final"]["run_summary"][0]["tokens_total"] = 10
+    relative = [v for v in rebuild.check(SCENARIO, history).violations if v.relative]
+    assert {v.rule for v in relative} == {"G2"}
