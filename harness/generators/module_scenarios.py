@@ -18,6 +18,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
     BadHash,
+    ClearDatabase,
     Compact,
     Conflict,
     CrashRuntime,
@@ -206,8 +207,10 @@ def ack_pairs(draw: st.DrawFn, heads: dict[str, int], delivered: dict[str, int])
 
 
 # What may happen before an appended event: a publisher fault armed, the publisher left to
-# settle, the event pre-empted by a forged copy, the runtime killed or cut off.
-Nemesis = FaultKind | type[Settle | Preempt | CrashRuntime | CutNetwork | HealNetwork]
+# settle, the event pre-empted by a forged copy, the module's database cleared under the
+# publisher, the runtime killed or cut off.
+Nemesis = FaultKind | type[Settle | Preempt | ClearDatabase | CrashRuntime | CutNetwork
+                           | HealNetwork]
 
 
 def _crashes(action: Nemesis) -> bool:
@@ -226,8 +229,10 @@ def _nemesis_step(action: Nemesis, topic: str, seq: int, count: int) -> Step:
 
 @st.composite
 def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
-    """Events journaled by the stub runtime, with publisher faults armed in between;
-    with `containers`, also kill -9 of the runtime and a network cut to SpacetimeDB."""
+    """Events journaled by the stub runtime, with publisher faults armed in between and
+    the harness writing to the module behind the publisher's back (a forged event first:
+    idempotency_conflict; a cleared database: sequence_conflict, B3); with `containers`,
+    also kill -9 of the runtime and a network cut to SpacetimeDB."""
     journal = draw(journal_steps(max_topics=3, max_events=5))
     order = draw(st.permutations(range(len(journal))))
     topics_seen: dict[str, int] = {}
@@ -237,18 +242,22 @@ def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenari
         mine = [step for step in journal if step.topic == topic]
         events.append(mine[topics_seen.get(topic, 0)])
         topics_seen[topic] = topics_seen.get(topic, 0) + 1
-    nemesis: list[Nemesis] = [*FaultKind, Settle, Preempt]
+    nemesis: list[Nemesis] = [*FaultKind, Settle, Preempt, ClearDatabase]
     if options.runtime_crashes:
         nemesis += [CrashRuntime, CutNetwork, HealNetwork]
     if not options.publisher_crash_faults:  # a crash fault kills the runtime's process
         nemesis = [n for n in nemesis if not _crashes(n)]
     steps: list[Step] = [ViaRuntime()]
     appended: dict[str, int] = {}
+    cut = False
     for event in events:
         for action, count in draw(st.lists(st.tuples(st.sampled_from(nemesis),
                                                      st.integers(1, 3)), max_size=1)):
+            if action is ClearDatabase and cut:
+                continue  # a publisher that cannot settle meets the clear nowhere known
+            cut = action is CutNetwork or (cut and action is not HealNetwork)
             steps.append(_nemesis_step(action, event.topic, appended.get(event.topic, 0) + 1,
                                        count))
         steps.append(event)
         appended[event.topic] = appended.get(event.topic, 0) + 1
-    return Scenario("idempotence", ("B1", "B2", "B5", "E2"), tuple(steps))
+    return Scenario("idempotence", ("B1", "B2", "B3", "B5", "E2"), tuple(steps))

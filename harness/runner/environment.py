@@ -42,6 +42,10 @@ class RunEnvironment:
         """A new database with the module under test: every example gets its own."""
         return self.target.module.bind(self.stack.publish(self.module))
 
+    def clear_module(self, module: ModuleSession) -> None:
+        """Clear `module`'s database and start its module again (a restored database)."""
+        self.stack.clear(module.database)
+
     def control(self) -> ControlTarget:
         if self.target.control is None:
             raise EnvironmentFailed("this target has no control service",

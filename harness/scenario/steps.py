@@ -180,6 +180,17 @@ class Preempt:
 
 
 @dataclass(frozen=True)
+class ClearDatabase:
+    """After settling, the module's database is cleared and its module started again under
+    the same name and owner, as a database restored from an empty backup. The runtime's
+    delivered heads are then ahead of the module's, so its next delivery on a stream it had
+    delivered to is a permanent `sequence_conflict` (B3: dead-lettered with that reason,
+    the stream paused; B4: streams new to the module go on)."""
+
+    op: ClassVar[str] = "clear_database"
+
+
+@dataclass(frozen=True)
 class CrashSpacetimeDB:
     """SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted."""
 
@@ -234,7 +245,8 @@ class TokenBody:
 
 Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Ack | Compact | ViaRuntime | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
-                   | CrashSpacetimeDB | Rebuild | Resume | Policy | Token | TokenBody)
+                   | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy | Token
+                   | TokenBody)
 
 # Which property may use each step (checked when a scenario is read).
 PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
@@ -252,6 +264,7 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     Settle: ("idempotence",),
     Hold: ("idempotence",),
     Preempt: ("idempotence",),
+    ClearDatabase: ("idempotence",),
     CrashSpacetimeDB: MODULE_PROPERTIES,
     Rebuild: ("rebuild",),
     Resume: ("stale_cursor",),
