@@ -44,7 +44,7 @@ def test_a_minimal_config_is_the_reference_mapping(tmp_path: Path) -> None:
 def test_the_repository_config_is_the_reference_with_18_mutants() -> None:
     config = load_config(None, REPO)
     assert config.path == REPO / "pyproject.toml" and config.name == "reference"
-    assert len(config.mutants) == 18
+    assert len(config.mutants) == 19
     assert config.control is not None and config.control.service.kind == "stub"
 
 
