@@ -55,12 +55,17 @@ class ServiceSource:
 
 @dataclass(frozen=True)
 class ControlConfig:
+    """A control service. `retired` is the same service as started with its alias retired
+    (T6 declared by start-up configuration), from `[control.retired]`: the harness starts
+    a second instance of it for the scenarios that judge a retirement made that way."""
+
     service: ServiceSource
     admin: AdapterRef
     routes: TokenRoutes = field(default_factory=TokenRoutes)
     policy: ControlPolicy = field(default_factory=ControlPolicy)
     signing_key: str | None = None
     lacks: frozenset[Capability] = frozenset()
+    retired: ControlConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ and never need a server restart.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
@@ -245,9 +246,11 @@ class Stack:
         """The stub runtime (journal and publisher), reaching SpacetimeDB by its alias."""
         return self.service(RUNTIME, env)
 
-    def control(self, env: Mapping[str, str] | None = None) -> ServiceContainer:
-        """The stub control service (sync-token routes)."""
-        return self.service(CONTROL, env)
+    def control(self, env: Mapping[str, str] | None = None,
+                role: str = CONTROL.role) -> ServiceContainer:
+        """The stub control service (sync-token routes); another `role` is another instance
+        (one started with other settings), reached on the network under that name."""
+        return self.service(dataclasses.replace(CONTROL, role=role, alias=role), env)
 
     def close(self) -> None:
         for service in self.services.values():

@@ -27,6 +27,7 @@ from harness.scenario.steps import (
     Fault,
     HealNetwork,
     Resume,
+    RetiredAtStart,
     Step,
     Token,
     TokenBody,
@@ -48,6 +49,7 @@ STEP_NEEDS: Mapping[type[Step], tuple[Capability, ...]] = {
     CrashRuntime: (Capability.PUBLISHER_CRASH,),
     CutNetwork: (Capability.NETWORK_CUT,),
     HealNetwork: (Capability.NETWORK_CUT,),
+    RetiredAtStart: (Capability.CONTROL_RETIRED_AT_START,),
     Token: (Capability.CONTROL,),
     TokenBody: (Capability.CONTROL,),
 }

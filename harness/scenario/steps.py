@@ -228,6 +228,16 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class RetiredAtStart:
+    """The token steps go to a second instance of the control service, started with its
+    alias retired by its start-up configuration, as a deployment retires it (T6): before
+    anything is set up, every alias route already answers 404 to every method and the
+    OpenAPI document leaves it out; then each case runs there as usual."""
+
+    op: ClassVar[str] = "retired_at_start"
+
+
+@dataclass(frozen=True)
 class Token:
     """One request of the token matrix, the case with id `case`, sent to both routes (T1-T6)."""
 
@@ -245,8 +255,8 @@ class TokenBody:
 
 Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Ack | Compact | ViaRuntime | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
-                   | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy | Token
-                   | TokenBody)
+                   | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy
+                   | RetiredAtStart | Token | TokenBody)
 
 # Which property may use each step (checked when a scenario is read).
 PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
@@ -269,6 +279,7 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     Rebuild: ("rebuild",),
     Resume: ("stale_cursor",),
     Policy: ("token_parity",),
+    RetiredAtStart: ("token_parity",),
     Token: ("token_parity",),
     TokenBody: ("token_parity",),
 }

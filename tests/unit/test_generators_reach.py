@@ -10,6 +10,7 @@ family interleaved, and a publisher meeting a sequence_conflict.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -90,7 +91,7 @@ def _count(sample: list[Scenario], holds: Callable[[Scenario], bool]) -> int:
 def _interleaved_same_family(scenario: Scenario, prefix: str) -> bool:
     """Two streams of one family, with deliveries of the one between the other's."""
     order = [step.topic for step in scenario.of(Deliver) if step.topic.startswith(prefix)]
-    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+    switches = sum(1 for a, b in pairwise(order) if a != b)
     return len(set(order)) >= 2 and switches >= 2
 
 

@@ -52,6 +52,7 @@ from harness.scenario.steps import (
     Preempt,
     Rebuild,
     Resume,
+    RetiredAtStart,
     Settle,
     Step,
     Token,
@@ -89,6 +90,7 @@ JSON_FORM: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "rebuild": ({"seed": int}, ("rebuild",)),
     "resume": ({"client": str, "topic": str, "cursor": int, "budget": int}, ("stale_cursor",)),
     "policy": ({"alias_retired": bool, "compat_enforced": bool}, ("token_parity",)),
+    "retired_at_start": ({}, ("token_parity",)),
     "token": ({"case": str}, ("token_parity",)),
     "token_body": ({"body": dict}, ("token_parity",)),
 }
@@ -100,7 +102,8 @@ ONE_OF_EACH: tuple[Step, ...] = (
     Compact(T, 1), ViaRuntime(), Fault(FaultKind.CRASH_BEFORE_SEND, 2), CrashRuntime(),
     CutNetwork(), HealNetwork(), Settle(), Hold(1500), Preempt(T, 2, 3), ClearDatabase(),
     CrashSpacetimeDB(),
-    Rebuild(7), Resume("bob", T, 0, 4), Policy(True, False), Token("valid-empty-object"),
+    Rebuild(7), Resume("bob", T, 0, 4), Policy(True, False), RetiredAtStart(),
+    Token("valid-empty-object"),
     TokenBody({"scopes": ["a"], "ttl_seconds": 60}),
 )
 
