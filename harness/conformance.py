@@ -41,7 +41,7 @@ from harness.runner.runtime_scenario import run_runtime_scenario
 from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
-from harness.scenario.steps import Resume, ViaRuntime
+from harness.scenario.steps import Resume, RetiredAtStart, ViaRuntime
 from harness.targets.capabilities import Capability
 
 Checker = Callable[[Scenario, History], Verdict]
@@ -66,8 +66,9 @@ RUNNERS: Mapping[str, Runner] = {
     "idempotence": run_delivery_scenario,
     "rebuild": run_module_scenario,
     "stale_cursor": run_resume_scenario,
-    "token_parity": lambda scenario, env: run_token_scenario(scenario, env.control(),
-                                                             env.capabilities),
+    "token_parity": lambda scenario, env: run_token_scenario(
+        scenario, env.control(retired_at_start=bool(scenario.count(RetiredAtStart))),
+        env.capabilities),
 }
 
 
@@ -167,6 +168,7 @@ class Judge:
             publisher_crash_faults=Capability.PUBLISHER_CRASH in has,
             random_bodies=self.profile.faults,
             token_cases=cases,
+            retired_at_start=Capability.CONTROL_RETIRED_AT_START in has,
         )
 
     def lacking(self, scenario: Scenario) -> NotApplicable | None:

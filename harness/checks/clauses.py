@@ -25,7 +25,7 @@ CLIENT = frozenset({Capability.MODULE_APPLY, Capability.CLIENT})
 PUBLISHER = frozenset({Capability.PUBLISHER})
 CONTROL = frozenset({Capability.CONTROL})
 V1 = frozenset({Capability.CONTROL, Capability.CONTROL_API_V1})
-RETIRABLE = frozenset({Capability.CONTROL, Capability.CONTROL_POLICY_TOGGLE})
+RETIRABLE = frozenset({Capability.CONTROL, Capability.CONTROL_RETIRED_AT_START})
 
 
 def _with(base: frozenset[Capability], *more: Capability) -> frozenset[Capability]:
@@ -130,7 +130,7 @@ _CLAUSES = (
     Clause("T5.api_v1", "the /api/v1 alias answers as its canonical route", V1, True),
     Clause("T6.api", "a retired /api alias answers 404", RETIRABLE),
     Clause("T6.api_v1", "a retired /api/v1 alias answers 404",
-           _with(V1, Capability.CONTROL_POLICY_TOGGLE)),
+           _with(V1, Capability.CONTROL_RETIRED_AT_START)),
     Clause("G1.golden", "a curated scenario equals its approved golden", APPLY),
     Clause("G2.rebuild", "drop and replay gives the same state", APPLY, True),
 )

@@ -27,6 +27,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
     BadHash,
+    ClearDatabase,
     Compact,
     Conflict,
     CrashRuntime,
@@ -40,6 +41,7 @@ from harness.scenario.steps import (
     Preempt,
     Rebuild,
     Resume,
+    RetiredAtStart,
     Token,
     TokenBody,
     ViaRuntime,
@@ -186,6 +188,9 @@ def _runtime_reach(scenario: Scenario, reach: Reach) -> None:
             case Preempt():
                 reach.add(number, "B3.idempotency_conflict",
                           *(["B4.isolation"] if len(seqs) > 1 else []))
+            case ClearDatabase():
+                reach.add(number, "B3.sequence_conflict",
+                          *(["B4.isolation"] if len(seqs) > 1 else []))
 
 
 def token_clauses(case: TokenCase, retired: bool) -> list[str]:
@@ -224,6 +229,8 @@ def _token_reach(scenario: Scenario, reach: Reach) -> None:
     for number, step in enumerate(scenario.steps):
         if isinstance(step, Policy):
             retired = step.alias_retired
+        elif isinstance(step, RetiredAtStart):
+            retired = True
         elif isinstance(step, Token | TokenBody):
             reach.add(number, *token_clauses(case_of(step), retired))
 

@@ -1,18 +1,22 @@
 """Publisher delivery (B1-B5, E2): through faults, crashes and cuts, the module ends up
-holding exactly the projection of the whole journal.
+holding exactly what the publisher could deliver of the journal.
 
 Judged from the history of a `ViaRuntime` scenario: each append got the seq E2 gives
 it; each journaled event carries the stream id (S1), key (E6), canonical payload (E4) and
 hash (E5) that the harness computes itself from the event's primary fields; every stream's
-delivered head reached its journal head with no dead letter (a valid journal has nothing
-permanent to refuse, B3); the publisher went quiet (B5); and the module's snapshot equals
-the oracle's projection of the journal, however often and in whatever order events were
-re-sent (B1, B2).
+delivered head reached its journal head, unless the module refused one of its events for
+good, which is then dead-lettered with that refusal's reason and holds the stream (B3):
+an idempotency_conflict where the harness applied a forged event first (`Preempt`), a
+sequence_conflict where the module's database was cleared under the publisher
+(`ClearDatabase`); the publisher went quiescent (B5); and the module's snapshot equals the
+oracle's projection of what was delivered, however often and in whatever order events
+were re-sent (B1, B2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from harness.checks.expectations import PUBLISHER, preempting
@@ -20,10 +24,10 @@ from harness.checks.outcomes import snapshot_violations
 from harness.checks.verdict import Violation
 from harness.contract.events import Event as JournaledEvent
 from harness.contract.snapshot import Snapshot
-from harness.history import History
+from harness.history import EntryType, History
 from harness.model.module import ReferenceModel
 from harness.scenario.model import Scenario
-from harness.scenario.steps import Event, Preempt
+from harness.scenario.steps import ClearDatabase, Event, Preempt
 
 DELIVERY_TABLES = frozenset({"sync_event", "stream_head"})
 PROJECTION_TABLES = frozenset({"run_summary", "worker_status"})
@@ -69,54 +73,98 @@ def journal_violations(scenario: Scenario,
                                 f"{item.get(name)!r}, the contract's {getattr(event, name)!r}")
 
 
-def simulate(scenario: Scenario) -> tuple[Snapshot, dict[str, int]]:
-    """The module's expected state and, per stream, the seq the publisher must dead-letter.
+@dataclass(frozen=True)
+class Held:
+    """A stream the publisher must hold: the seq the module refuses, and the refusal."""
+
+    seq: int
+    reason: str
+
+    @property
+    def error(self) -> str:
+        """The refusal's name (`sequence_conflict`), which B3 asks the dead letter to give."""
+        return error_name(self.reason)
+
+
+def error_name(text: str) -> str:
+    """The contract's error name: the first word of its text."""
+    return text.split(" ", 1)[0]
+
+
+def _second_writer_steps(history: History) -> dict[int, EntryType]:
+    """How each step the harness performed on the module itself completed, by step number."""
+    return {entry.value["step"]: entry.type for entry in history.completions()
+            if entry.process == "harness" and isinstance(entry.value, dict)
+            and "step" in entry.value}
+
+
+def simulate(scenario: Scenario, history: History) -> tuple[Snapshot, dict[str, Held]]:
+    """The module's expected state and, per stream, the refusal the publisher must meet.
 
     Steps are replayed in order against the oracle: an appended event is delivered unless
     its stream is already held; the first delivery the module refuses holds the stream
-    (a permanent error, B3). A `Preempt` is applied by the harness itself at its place;
-    the runner settles first, so every earlier delivery has happened by then."""
+    (a permanent error, B3). The runner settles before the harness writes to the module
+    itself, so every earlier delivery has happened by then: a `Preempt` applies its forged
+    event at its place, if the history says the module took it (it refuses one whose
+    seq - 1 the publisher could not deliver yet), and a `ClearDatabase` starts the oracle
+    afresh, the publisher's progress staying where it was."""
     model = ReferenceModel(PUBLISHER)
-    held: dict[str, int] = {}
+    held: dict[str, Held] = {}
+    done = _second_writer_steps(history)
     journal = iter(scenario.journal())
-    for step in scenario.steps:
-        if isinstance(step, Preempt):
-            model.apply_event(PUBLISHER, preempting(scenario, step).reducer_args())
-        elif isinstance(step, Event):
-            event = next(journal)
-            if event.stream_id in held:
-                continue
-            if model.apply_event(PUBLISHER, event.reducer_args()).error is not None:
-                held[event.stream_id] = event.seq
+    for number, step in enumerate(scenario.steps):
+        match step:
+            case Preempt() if done.get(number) is EntryType.OK:
+                model.apply_event(PUBLISHER, preempting(scenario, step).reducer_args())
+            case ClearDatabase():
+                model = ReferenceModel(PUBLISHER)
+            case Event():
+                event = next(journal)
+                if event.stream_id in held:
+                    continue
+                refused = model.apply_event(PUBLISHER, event.reducer_args()).error
+                if refused is not None:
+                    held[event.stream_id] = Held(event.seq, refused)
     return model.snapshot(), held
 
 
-def _stream_violations(held: Mapping[str, int],
-                       runtime: Mapping[str, Any]) -> Iterator[Violation]:
+def _unsettled(scenario: Scenario, history: History) -> Iterator[Violation]:
+    """A database cleared while the publisher still had events in flight (B5)."""
+    for number, outcome in sorted(_second_writer_steps(history).items()):
+        if isinstance(scenario.steps[number], ClearDatabase) and outcome is EntryType.INFO:
+            yield Violation("B5", f"step {number}: the publisher had not delivered what it "
+                            "could before the database was cleared", relative=True)
+
+
+def _stream_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
+                       reasons: Mapping[str, Any]) -> Iterator[Violation]:
     """The publisher's own behaviour (B1-B5): relative, whatever the module's folds."""
-    for found in _publisher_violations(held, runtime):
+    for found in _publisher_violations(held, runtime, reasons):
         yield Violation(found.rule, found.message, relative=True)
 
 
-def _publisher_violations(held: Mapping[str, int],
-                          runtime: Mapping[str, Any]) -> Iterator[Violation]:
+def _publisher_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
+                          reasons: Mapping[str, Any]) -> Iterator[Violation]:
     for stream in runtime.get("streams", []):
-        letter, stop = stream.get("dead_letter"), held.get(stream["stream_id"])
+        stream_id = stream["stream_id"]
+        letter, stop = stream.get("dead_letter"), held.get(stream_id)
         if stop is not None:
-            if not letter or letter["seq"] != stop or not str(letter["reason"]).startswith(
-                    "idempotency_conflict"):
-                yield Violation("B3", f"{stream['stream_id']}: seq {stop} met a permanent "
-                                f"idempotency_conflict and must be dead-lettered with that "
+            # The reason in the contract's words where the runner recorded it (a module
+            # with its own error texts), else as the runtime reported it.
+            reason = (reasons.get(stream_id) or letter or {}).get("reason", "")
+            if not letter or letter["seq"] != stop.seq or error_name(reason) != stop.error:
+                yield Violation("B3", f"{stream_id}: seq {stop.seq} met a permanent "
+                                f"{stop.reason!r} and must be dead-lettered with that "
                                 f"reason; the runtime reports {letter}")
-            if stream["delivered_head"] > stop - 1:
-                yield Violation("B3", f"{stream['stream_id']}: delivered past the dead letter "
-                                f"(head {stream['delivered_head']}, conflict at {stop})")
+            if stream["delivered_head"] > stop.seq - 1:
+                yield Violation("B3", f"{stream_id}: delivered past the dead letter "
+                                f"(head {stream['delivered_head']}, refused at {stop.seq})")
         elif letter:
-            yield Violation("B3", f"{stream['stream_id']}: seq {letter['seq']} of a valid "
-                            f"journal was dead-lettered: {letter['reason']}")
+            yield Violation("B3", f"{stream_id}: seq {letter['seq']} was dead-lettered "
+                            f"though the module would take it: {letter['reason']}")
         elif stream["delivered_head"] < stream["journal_head"]:
             rule = "B4" if held else "B1"
-            yield Violation(rule, f"{stream['stream_id']}: delivered up to "
+            yield Violation(rule, f"{stream_id}: delivered up to "
                             f"{stream['delivered_head']} of {stream['journal_head']}"
                             + (" while another stream was held" if held else ""))
     if not runtime.get("quiescent", True):
@@ -126,8 +174,10 @@ def _publisher_violations(held: Mapping[str, int],
 def violations(scenario: Scenario, history: History) -> list[Violation]:
     found = list(_seq_violations(scenario, history))
     found += journal_violations(scenario, history.snapshots.get("journal", []))
-    expected, held = simulate(scenario)
-    found += _stream_violations(held, history.snapshots.get("runtime", {}))
+    found += _unsettled(scenario, history)
+    expected, held = simulate(scenario, history)
+    found += _stream_violations(held, history.snapshots.get("runtime", {}),
+                                history.snapshots.get("dead_letters", {}))
     if "final" in history.snapshots:
         final = history.snapshots["final"]
         # Attributed by layer: events missing from the module's own record of what it was

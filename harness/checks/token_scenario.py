@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.checks.token_parity import Observation, check_token_parity
+from harness.checks.token_parity import Observation, check_token_parity, retired_as_started
 from harness.checks.verdict import Verdict, verdict
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import Exchange
@@ -46,4 +46,9 @@ def check(scenario: Scenario, history: History) -> Verdict:
                                 openapi=control.get("openapi"),
                                 signing_key=key.encode() if key else None,
                                 volatile=frozenset(control.get("volatile", ())))
-    return verdict(PROPERTY, result.rules, result.violations)
+    started = history.snapshots.get("control_as_started")
+    if started is None:
+        return verdict(PROPERTY, result.rules, result.violations)
+    probes = [Exchange(**probe) for probe in started["alias"]]
+    return verdict(PROPERTY, sorted({*result.rules, "T6"}),
+                   [*retired_as_started(probes, started.get("openapi")), *result.violations])

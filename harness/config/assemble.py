@@ -23,6 +23,7 @@ from harness.env.module_build import build_module
 from harness.env.processes import ServiceProcess
 from harness.env.services import ServiceSpec
 from harness.env.stack import Stack
+from harness.errors import EnvironmentFailed
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget, control_capabilities
 from harness.targets.sides import (
@@ -50,17 +51,22 @@ def configured_wasm(config: HarnessConfig) -> BuiltModule:
 
 @dataclass
 class ConfiguredControl:
-    """A control side from configuration: started or reached on first `connect`."""
+    """A control side from configuration: started or reached on first `connect`; its
+    instance started with the alias retired (`[control.retired]`) on first
+    `connect_retired`, as a service of its own (`role`)."""
 
     config: ControlConfig
     stack: Stack
     root: Path
+    role: str = "control"
     _target: ControlTarget | None = field(default=None, repr=False)
     _process: ServiceProcess | None = field(default=None, repr=False)
+    _retired: ConfiguredControl | None = field(default=None, repr=False)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return control_capabilities(self.config.routes, self.config.lacks)
+        return control_capabilities(self.config.routes, self.config.lacks,
+                                    retired_at_start=self.config.retired is not None)
 
     @property
     def declared_policy(self) -> ControlPolicy:
@@ -78,6 +84,15 @@ class ConfiguredControl:
                                          self.config.volatile)
         return self._target
 
+    def connect_retired(self) -> ControlTarget:
+        if self.config.retired is None:
+            raise EnvironmentFailed("this control service declares no [control.retired]",
+                                    "the runner should have found the scenario not applicable")
+        if self._retired is None:
+            self._retired = ConfiguredControl(self.config.retired, self.stack, self.root,
+                                              role=f"{self.role}-retired")
+        return self._retired.connect()
+
     def _start(self) -> str:
         service = self.config.service
         if service.kind == "url" and service.url is not None:
@@ -86,16 +101,18 @@ class ConfiguredControl:
             env = dict(service.env)
             if self.config.signing_key:
                 env[STUB_SIGNING_KEY_ENV] = self.config.signing_key
-            return self.stack.control(env).url
+            return self.stack.control(env, role=self.role).url
         if service.kind == "image" and service.image is not None:
-            spec = ServiceSpec("control", service.port, "control", service.ready_path,
+            spec = ServiceSpec(self.role, service.port, self.role, service.ready_path,
                                service.command)
             return self.stack.service(spec, service.env, image=service.image).url
-        self._process = ServiceProcess("control", service.command, service.ready_path,
+        self._process = ServiceProcess(self.role, service.command, service.ready_path,
                                        service.env, self.root).start()
         return self._process.url
 
     def close(self) -> None:
+        if self._retired is not None:
+            self._retired.close()
         if self._process is not None:
             self._process.remove()
             self._process = None

@@ -371,9 +371,38 @@ def _service(table: _Table, default_ready: str) -> ServiceSource:
     return ServiceSource("command", command=command, ready_path=ready, env=dict(env.data))
 
 
+_SERVICE_KEYS = ("service", "url", "command", "image")
+_RETIRED_KEYS = ("url", "command", "image", "port", "args", "env", "options")
+
+
+def _retired_control(table: _Table, root: Path) -> ControlConfig | None:
+    """`[control.retired]`: how the service starts with its alias retired. Its keys replace
+    [control]'s (a new command, url or image replaces how the service is reached) or, for
+    `env` and `options`, add to them; the instance declares `alias_retired = true`."""
+    if "retired" not in table.data:
+        return None
+    retired = table.table("retired")
+    retired.only(*_RETIRED_KEYS)
+    if not retired.data:
+        raise table.fail("retired", "is empty", "give the env, command or url that starts the "
+                         'service with its alias retired, e.g. env = { MY_ALIAS_RETIRED = "1" }')
+    merged = {k: v for k, v in table.data.items() if k != "retired"}
+    if any(k in retired.data for k in _SERVICE_KEYS):
+        merged = {k: v for k, v in merged.items() if k not in _SERVICE_KEYS}
+    for key, value in retired.data.items():
+        base = merged.get(key, {})
+        both = key in ("env", "options") and isinstance(value, Mapping) and \
+            isinstance(base, Mapping)
+        merged[key] = {**base, **value} if both else value
+    policy = merged.get("policy", {})
+    merged["policy"] = {**(policy if isinstance(policy, Mapping) else {}), "alias_retired": True}
+    return _control(_Table(table.file, retired.prefix, merged), root)
+
+
 def _control(table: _Table, root: Path) -> ControlConfig:
     table.only("service", "url", "command", "image", "port", "args", "ready_path", "env",
-               "admin", "options", "routes", "policy", "signing_key", "lacks", "volatile")
+               "admin", "options", "routes", "policy", "signing_key", "lacks", "volatile",
+               "retired")
     service = _service(table, "/healthz")
     admin = AdapterRef(table.string("admin"), dict(table.table("options").data)) \
         if "admin" in table.data else None
@@ -418,6 +447,7 @@ def _control(table: _Table, root: Path) -> ControlConfig:
         signing_key=table.optional_string("signing_key"),
         lacks=frozenset(c for c in lacks if c is not None),
         volatile=table.strings("volatile") if "volatile" in table.data else (),
+        retired=_retired_control(table, root),
     )
 
 

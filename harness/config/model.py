@@ -55,6 +55,10 @@ class ServiceSource:
 
 @dataclass(frozen=True)
 class ControlConfig:
+    """A control service. `retired` is the same service as started with its alias retired
+    (T6 declared by start-up configuration), from `[control.retired]`: the harness starts
+    a second instance of it for the scenarios that judge a retirement made that way."""
+
     service: ServiceSource
     admin: AdapterRef
     routes: TokenRoutes = field(default_factory=TokenRoutes)
@@ -63,6 +67,7 @@ class ControlConfig:
     lacks: frozenset[Capability] = frozenset()
     # response fields (as T5 names them, `data.request_id`) that vary on their own
     volatile: tuple[str, ...] = ()
+    retired: ControlConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ and never need a server restart.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
@@ -76,6 +77,19 @@ class Database:
         return SpacetimeHttp(self.url, token=self.owner.token)
 
 
+def _built_bytes(module: BuiltModule) -> bytes:
+    """The module's wasm, refused if the file no longer has the digest taken at build time."""
+    wasm = module.path.read_bytes()
+    sent = sha256_hex(wasm)
+    if sent != module.sha256:
+        raise EnvironmentFailed(
+            f"{module.path} changed since it was built from {module.describe()}: "
+            f"sha256 {sent}, built {module.sha256}",
+            "build the module again (another build or checkout overwrote the file)",
+        )
+    return wasm
+
+
 def fresh_database_name(prefix: str = "h") -> str:
     """A valid SpacetimeDB name (lowercase, single inner hyphens) unique to this call."""
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
@@ -140,14 +154,8 @@ class Stack:
         digest taken when the build finished (nothing overwrote it since), and the
         server's program hash of the new database is the hash of the bytes sent.
         """
-        wasm = module.path.read_bytes()
+        wasm = _built_bytes(module)
         sent = sha256_hex(wasm)
-        if sent != module.sha256:
-            raise EnvironmentFailed(
-                f"{module.path} changed since it was built from {module.describe()}: "
-                f"sha256 {sent}, built {module.sha256}",
-                "build the module again (another build or checkout overwrote the file)",
-            )
         http = SpacetimeHttp(self.stdb_url)
         database = name or fresh_database_name()
         try:
@@ -170,6 +178,19 @@ class Stack:
                     "points at the server the harness publishes to",
                 )
         return Database(self.stdb_url, database, owner, module, info.program_hash)
+
+    def clear(self, database: Database) -> None:
+        """Delete every row of `database` and start its module again from `init`, under the
+        same name and owner (`spacetime publish --clear-database`): what a database restored
+        from an empty backup looks like to its publisher."""
+        wasm = _built_bytes(database.module)
+        try:
+            SpacetimeHttp(self.stdb_url).with_token(database.owner.token).publish(
+                database.name, wasm, clear=True)
+        except SpacetimeError as exc:
+            raise EnvironmentFailed(f"clearing database {database.name} failed: {exc}",
+                                    "is the server still up? (its log is in the artefacts)"
+                                    ) from exc
 
     def service(self, spec: ServiceSpec, env: Mapping[str, str] | None = None,
                 image: str | None = None) -> ServiceContainer:
@@ -225,9 +246,11 @@ class Stack:
         """The stub runtime (journal and publisher), reaching SpacetimeDB by its alias."""
         return self.service(RUNTIME, env)
 
-    def control(self, env: Mapping[str, str] | None = None) -> ServiceContainer:
-        """The stub control service (sync-token routes)."""
-        return self.service(CONTROL, env)
+    def control(self, env: Mapping[str, str] | None = None,
+                role: str = CONTROL.role) -> ServiceContainer:
+        """The stub control service (sync-token routes); another `role` is another instance
+        (one started with other settings), reached on the network under that name."""
+        return self.service(dataclasses.replace(CONTROL, role=role, alias=role), env)
 
     def close(self) -> None:
         for service in self.services.values():

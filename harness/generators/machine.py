@@ -15,7 +15,14 @@ from typing import ClassVar, Protocol
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from harness.generators.module_scenarios import CURSOR_CLASSES, TOPIC_FAMILIES, _cursor, _payload
+from harness.generators.module_scenarios import (
+    CURSOR_CLASSES,
+    FAMILY_DRAWS,
+    TOPIC_FAMILIES,
+    _cursor,
+    _payload,
+    conflicting_payload,
+)
 from harness.generators.options import Generation
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
@@ -52,8 +59,7 @@ class ScenarioMachine(RuleBasedStateMachine):
         self.delivered: dict[str, int] = {}
         self.oldest: dict[str, int] = {}
 
-    @initialize(families=st.lists(st.integers(0, len(TOPIC_FAMILIES) - 1), min_size=1,
-                                  max_size=3, unique=True))
+    @initialize(families=st.lists(st.sampled_from(FAMILY_DRAWS), min_size=1, max_size=3))
     def topics(self, families: list[int]) -> None:
         for number, family in enumerate(families):
             topic = TOPIC_FAMILIES[family][0].format(f"m{number}")
@@ -62,7 +68,7 @@ class ScenarioMachine(RuleBasedStateMachine):
     def _topic(self, which: int) -> str:
         return sorted(self.heads)[which % len(self.heads)]
 
-    @rule(which=st.integers(0, 2), kind=st.integers(0, 3), amount=st.integers(0, 30))
+    @rule(which=st.integers(0, 2), kind=st.integers(0, 5), amount=st.integers(0, 30))
     def append(self, which: int, kind: int, amount: int) -> None:
         topic = self._topic(which)
         kinds = next(k for pattern, k in TOPIC_FAMILIES if topic.startswith(pattern[:4]))
@@ -88,8 +94,10 @@ class ScenarioMachine(RuleBasedStateMachine):
     def conflict(self, which: int, amount: int) -> None:
         topic = self._topic(which)
         if self.delivered[topic]:
-            self.steps.append(Conflict(topic, 1 + amount % self.delivered[topic],
-                                       {"forged": amount}))
+            seq = 1 + amount % self.delivered[topic]
+            original = [s for s in self.steps if isinstance(s, Event) and s.topic == topic]
+            self.steps.append(Conflict(topic, seq, conflicting_payload(original[seq - 1],
+                                                                       amount)))
 
     @rule(which=st.integers(0, 2))
     def deliver_early(self, which: int) -> None:

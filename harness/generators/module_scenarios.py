@@ -3,8 +3,9 @@
 A plan is a flat list of (action, topic number, amount) triples interpreted by plain
 code, not a tree of nested strategies: Hypothesis shrinks a flat list well (drop a
 triple, lower a number), so a failure shrinks to a handful of steps a person can read.
-Every plan ends by delivering what is still undelivered in order, so the database
-always holds the whole journal at the end (what G2's "original" means).
+Every plan ends by delivering what is still undelivered, each topic in order and the
+topics taking turns, so the database always holds the whole journal at the end (what G2's
+"original" means), reached through an interleaving of its streams.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
     BadHash,
+    ClearDatabase,
     Compact,
     Conflict,
     CrashRuntime,
@@ -39,14 +41,28 @@ from harness.scenario.steps import (
 
 DEFAULT = Generation()
 
+# Each family's kinds, some listed twice to be drawn twice as often: a run's steps and
+# creations (several token counts, a second owner), a worker's comings online (several
+# regions, several sessions); a run still ends often enough to have events after its end.
 TOPIC_FAMILIES = (
-    ("run:{}:events", ("run.created", "run.step", "run.completed", "run.cancelled")),
-    ("worker:{}:lifecycle", ("worker.online", "worker.heartbeat", "worker.offline")),
+    ("run:{}:events", ("run.created", "run.step", "run.completed", "run.cancelled",
+                       "run.step", "run.created")),
+    ("worker:{}:lifecycle", ("worker.online", "worker.heartbeat", "worker.offline",
+                             "worker.online")),
     ("fleet:user:{}:workers", ("note",)),
     ("ops.{}:notes%", ("note",)),  # the fallback row of S1, with '.', ':' and '%'
 )
+# The projected families (runs, workers) drawn three times as often as the note families,
+# so a journal often has two runs or two workers whose streams interleave (M5, G2: a fold
+# that reads another stream's row has one to read).
+FAMILY_DRAWS = (0, 1, 0, 1, 0, 1, 2, 3)
 
 ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact", "badhash", "intrude")
+
+# Several values per field, so that one entity's history holds several regions, owners,
+# outcomes and token counts: a fold that keeps the first value, or one picked by
+# iteration order, differs from P1/P2's last-by-seq only when the values differ.
+_REGIONS = ("eu", "us", "ap")
 
 
 def _payload(kind: str, amount: int) -> dict[str, Any]:
@@ -54,20 +70,27 @@ def _payload(kind: str, amount: int) -> dict[str, Any]:
         "run.created": {"owner": f"owner-{amount % 3}"},
         "run.step": {"tokens": amount},
         "run.completed": {"outcome": ("success", "failure")[amount % 2]},
-        "run.cancelled": {"reason": "stop"},
-        "worker.online": {"region": ("eu", "us")[amount % 2]},
+        "run.cancelled": {"reason": f"stop-{amount % 2}"},
+        "worker.online": {"region": _REGIONS[amount % len(_REGIONS)]},
         "worker.heartbeat": {},
-        "worker.offline": {"reason": "drain"},
+        "worker.offline": {"reason": ("drain", "crash")[amount % 2]},
         "note": {"text": f"n{amount} ✓"},
     }
     return payloads[kind]
 
 
+def conflicting_payload(event: Event, amount: int) -> dict[str, Any]:
+    """A payload valid for `event`'s kind (P4) that differs from its own: another value
+    of its fields, or the same with one more field. A conflict must reach E6's check, and
+    an invalid payload is refused before it (M1 step 2)."""
+    other = _payload(event.kind, amount)
+    return other if other != event.payload else {**other, "forged": amount}
+
+
 @st.composite
 def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> list[Event]:
-    """`Event` steps over 1..max_topics topics of mixed families."""
-    families = draw(st.lists(st.sampled_from(range(len(TOPIC_FAMILIES))), min_size=1,
-                             max_size=max_topics, unique=True))
+    """`Event` steps over 1..max_topics topics of mixed families, often two of one family."""
+    families = draw(st.lists(st.sampled_from(FAMILY_DRAWS), min_size=1, max_size=max_topics))
     steps: list[Event] = []
     for number, family in enumerate(families):
         pattern, kinds = TOPIC_FAMILIES[family]
@@ -87,8 +110,12 @@ def _heads(journal: list[Event]) -> dict[str, int]:
 
 
 def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
-                  compaction: bool = True) -> list[Step]:
-    """Interpret (action, topic number, amount) triples as delivery steps."""
+                  compaction: bool = True, forgeries_land: bool = True) -> list[Step]:
+    """Interpret (action, topic number, amount) triples as delivery steps.
+
+    A conflict's forged event lands when it is the stream's next one (the real event is
+    then the conflict); without `forgeries_land` conflicts are of delivered events only,
+    so the database ends holding exactly the journal (what a rebuild must reproduce)."""
     heads = _heads(journal)
     topics = sorted(heads)
     delivered = dict.fromkeys(topics, 0)
@@ -101,8 +128,11 @@ def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
             steps.append(Deliver(topic, done + 1))
         elif action == "dup" and done:
             steps.append(Deliver(topic, 1 + amount % done))
-        elif action == "conflict":
-            steps.append(Conflict(topic, 1 + amount % head, {"forged": amount}))
+        elif action == "conflict" and (done or forgeries_land):
+            # Mostly of a delivered event (E6's idempotency_conflict), else of any.
+            seq = 1 + amount % (done if done and (amount % 3 or not forgeries_land) else head)
+            original = [step for step in journal if step.topic == topic][seq - 1]
+            steps.append(Conflict(topic, seq, conflicting_payload(original, amount)))
         elif action == "ahead" and done + 2 <= head:
             steps.append(Deliver(topic, done + 2))
         elif action == "compact" and compaction:
@@ -111,8 +141,36 @@ def delivery_plan(journal: list[Event], plan: list[tuple[str, int, int]],
             steps.append(BadHash(topic, 1 + amount % head))
         elif action == "intrude":
             steps.append(Intrude("mallory", topic, 1 + amount % head))
-    for topic in topics:
-        steps += [Deliver(topic, seq) for seq in range(delivered[topic] + 1, heads[topic] + 1)]
+    while any(delivered[topic] < heads[topic] for topic in topics):  # the rest, interleaved
+        for topic in topics:
+            if delivered[topic] < heads[topic]:
+                delivered[topic] += 1
+                steps.append(Deliver(topic, delivered[topic]))
+    return steps
+
+
+@st.composite
+def closing_mistakes(draw: st.DrawFn, journal: list[Event]) -> list[Step]:
+    """Once the whole journal is delivered: mostly a redelivery and a conflict of delivered
+    events. A plan drawn at random often has neither in pr's few examples, and these are
+    the two answers idempotence is about (M1.3's duplicate, E6's idempotency_conflict);
+    each is drawn as a number that shrinks to 0, which leaves it out where it does not
+    matter to a failure."""
+    by_topic: dict[str, list[Event]] = {}
+    for step in journal:
+        by_topic.setdefault(step.topic, []).append(step)
+    topics = sorted(by_topic)
+    steps: list[Step] = []
+    for mistake in ("dup", "conflict"):
+        if not draw(st.integers(0, 3)):
+            continue
+        topic = topics[draw(st.integers(0, len(topics) - 1))]
+        seq = draw(st.integers(1, len(by_topic[topic])))
+        if mistake == "dup":
+            steps.append(Deliver(topic, seq))
+        else:
+            steps.append(Conflict(topic, seq, conflicting_payload(by_topic[topic][seq - 1],
+                                                                  draw(st.integers(0, 50)))))
     return steps
 
 
@@ -123,7 +181,8 @@ plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integ
 @st.composite
 def idempotence_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction)]
+    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction),
+                         *draw(closing_mistakes(journal))]
     if options.crashes and draw(st.booleans()):
         steps.insert(draw(st.integers(len(journal), len(steps))), CrashSpacetimeDB())
     return Scenario("idempotence", ("E6", "M1", "M2", "B1"), tuple(steps))
@@ -132,7 +191,9 @@ def idempotence_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Sce
 @st.composite
 def rebuild_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
     journal = draw(journal_steps())
-    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction)]
+    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction,
+                                                  forgeries_land=False),
+                         *draw(closing_mistakes(journal))]
     if options.crashes and draw(st.booleans()):
         steps.append(CrashSpacetimeDB())
     seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))
@@ -209,8 +270,10 @@ def ack_pairs(draw: st.DrawFn, heads: dict[str, int], delivered: dict[str, int])
 
 
 # What may happen before an appended event: a publisher fault armed, the publisher left to
-# settle, the event pre-empted by a forged copy, the runtime killed or cut off.
-Nemesis = FaultKind | type[Settle | Preempt | CrashRuntime | CutNetwork | HealNetwork]
+# settle, the event pre-empted by a forged copy, the module's database cleared under the
+# publisher, the runtime killed or cut off.
+Nemesis = FaultKind | type[Settle | Preempt | ClearDatabase | CrashRuntime | CutNetwork
+                           | HealNetwork]
 
 
 def _crashes(action: Nemesis) -> bool:
@@ -229,8 +292,10 @@ def _nemesis_step(action: Nemesis, topic: str, seq: int, count: int) -> Step:
 
 @st.composite
 def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
-    """Events journaled by the stub runtime, with publisher faults armed in between;
-    with `containers`, also kill -9 of the runtime and a network cut to SpacetimeDB."""
+    """Events journaled by the stub runtime, with publisher faults armed in between and
+    the harness writing to the module behind the publisher's back (a forged event first:
+    idempotency_conflict; a cleared database: sequence_conflict, B3); with `containers`,
+    also kill -9 of the runtime and a network cut to SpacetimeDB."""
     journal = draw(journal_steps(max_topics=3, max_events=5))
     order = draw(st.permutations(range(len(journal))))
     topics_seen: dict[str, int] = {}
@@ -240,18 +305,22 @@ def runtime_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenari
         mine = [step for step in journal if step.topic == topic]
         events.append(mine[topics_seen.get(topic, 0)])
         topics_seen[topic] = topics_seen.get(topic, 0) + 1
-    nemesis: list[Nemesis] = [*FaultKind, Settle, Preempt]
+    nemesis: list[Nemesis] = [*FaultKind, Settle, Preempt, ClearDatabase]
     if options.runtime_crashes:
         nemesis += [CrashRuntime, CutNetwork, HealNetwork]
     if not options.publisher_crash_faults:  # a crash fault kills the runtime's process
         nemesis = [n for n in nemesis if not _crashes(n)]
     steps: list[Step] = [ViaRuntime()]
     appended: dict[str, int] = {}
+    cut = False
     for event in events:
         for action, count in draw(st.lists(st.tuples(st.sampled_from(nemesis),
                                                      st.integers(1, 3)), max_size=1)):
+            if action is ClearDatabase and cut:
+                continue  # a publisher that cannot settle meets the clear nowhere known
+            cut = action is CutNetwork or (cut and action is not HealNetwork)
             steps.append(_nemesis_step(action, event.topic, appended.get(event.topic, 0) + 1,
                                        count))
         steps.append(event)
         appended[event.topic] = appended.get(event.topic, 0) + 1
-    return Scenario("idempotence", ("B1", "B2", "B5", "E2"), tuple(steps))
+    return Scenario("idempotence", ("B1", "B2", "B3", "B5", "E2"), tuple(steps))

@@ -20,3 +20,4 @@ class Generation:
     publisher_crash_faults: bool = True  # faults that make the publisher's process crash
     random_bodies: bool = False    # random token request bodies (nightly)
     token_cases: tuple[str, ...] = ()  # the matrix cases the control service can set up
+    retired_at_start: bool = False  # a second control instance started with the alias retired

@@ -67,13 +67,18 @@ BEARER: Final = "Bearer {secret}"  # the Authorization template; {secret} is the
 
 @dataclass(frozen=True)
 class Outcome:
-    """An answer's status and `error.code` (None on success)."""
+    """An answer's status and `error.code` (None on success; in an expectation, None also
+    means any code: §7 names no code for some statuses)."""
 
     status: int
     code: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}" if self.code else str(self.status)
+
+    def admits(self, answer: Outcome) -> bool:
+        """Whether `answer` is this expected outcome."""
+        return answer.status == self.status and self.code in (None, answer.code)
 
 
 OK: Final = Outcome(200)
@@ -83,6 +88,11 @@ INVALID_REQUEST: Final = Outcome(422, ErrorCode.INVALID_REQUEST)
 INVALID_SCOPE: Final = Outcome(422, ErrorCode.INVALID_SCOPE)
 INVALID_CLIENT_BUILD: Final = Outcome(426, ErrorCode.INVALID_CLIENT_BUILD)
 UNAVAILABLE: Final = Outcome(503, ErrorCode.SYNC_TOKEN_UNAVAILABLE)
+# T1 names each token route with its method, POST. A route asked with another method is
+# there but does not allow it: 405 (RFC 9110 15.5.6), with whatever code; never the 404 a
+# retired alias answers, which would make the two indistinguishable (T6).
+NOT_ALLOWED: Final = Outcome(405)
+OTHER_METHODS: Final = ("GET", "PUT", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,8 @@ API_CASES: Final[tuple[TokenCase, ...]] = (
         },
     ),
     TokenCase("pat", {}, (OK,), "T2", principal=Principal.PAT),
+    TokenCase("pat-device-id", {"device_id": "device-x"}, (OK,), "T2",
+              data={"device_id": "device-x"}, principal=Principal.PAT),
     # Scopes: each allowed one, several, the default.
     *(
         TokenCase(f"scope-{scope}", {"scopes": [scope]}, (OK,), data={"scopes": [scope]})
@@ -259,9 +271,25 @@ API_CASES: Final[tuple[TokenCase, ...]] = (
     ),
     TokenCase("device-bound-absent", {}, (OK,), principal=Principal.DEVICE_BOUND),
     TokenCase("org-policy-denies", {}, (FORBIDDEN,), org_denies=True),
+    TokenCase("pat-org-policy-denies", {}, (FORBIDDEN,), org_denies=True,
+              principal=Principal.PAT),
+    TokenCase("device-bound-org-policy-denies", {"device_id": BOUND_DEVICE}, (FORBIDDEN,),
+              org_denies=True, principal=Principal.DEVICE_BOUND),
+    # Which of two refusals comes first is not fixed by §7: either is conformant.
+    TokenCase("auth-revoked-session-org-policy-denies", {}, (UNAUTHORIZED, FORBIDDEN),
+              org_denies=True, principal=Principal.REVOKED_SESSION),
+    TokenCase("auth-revoked-pat-device-id", {"device_id": "device-b"}, (UNAUTHORIZED,),
+              principal=Principal.REVOKED_PAT),
+    TokenCase("auth-none-org-policy-denies", {}, (UNAUTHORIZED, FORBIDDEN),
+              authorization=None, org_denies=True),
     TokenCase("minting-unavailable", {}, (UNAVAILABLE,), minting_unavailable=True),
-    # A method other than POST: §7 is silent on the status, parity still holds.
-    TokenCase("method-get", b"", method="GET"),
+    TokenCase("pat-minting-unavailable", {}, (UNAVAILABLE,), minting_unavailable=True,
+              principal=Principal.PAT),
+    # Methods other than POST, with and without a live session.
+    *(TokenCase(f"method-{method.lower()}", b"", (NOT_ALLOWED,), "T1", method=method)
+      for method in OTHER_METHODS),
+    TokenCase("method-put-no-auth", {}, (NOT_ALLOWED, UNAUTHORIZED), "T1",
+              authorization=None, method="PUT"),
 )
 
 

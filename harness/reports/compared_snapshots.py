@@ -39,7 +39,7 @@ def compared(scenario: Scenario, history: History) -> list[tuple[str, Snapshot, 
     if scenario.property == "token_parity" or final is None:
         return []
     if scenario.count(ViaRuntime):
-        want, _ = simulate(scenario)
+        want, _ = simulate(scenario, history)
         tables = DELIVERY_TABLES | PROJECTION_TABLES
         return [("module vs the projection of the journal", _only(want, tables),
                  _only(final, tables))]

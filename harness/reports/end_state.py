@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from harness.checks.expectations import expect
-from harness.checks.runtime_delivery import simulate
+from harness.checks.runtime_delivery import Held, simulate
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import History
@@ -53,13 +53,15 @@ def _module_cell(stream_id: str, expected: Snapshot, observed: Snapshot) -> Cell
             "expected": want if seen != want else "", "bad": seen != want}
 
 
-def _publisher_cell(stream: Mapping[str, Any], held: int | None) -> Cell:
+def _publisher_cell(stream: Mapping[str, Any], stop: Held | None) -> Cell:
     """How far the runtime's publisher got on a stream (B1, B3)."""
     letter = stream.get("dead_letter")
+    held = stop.seq if stop is not None else None
     seen = f"delivered {stream.get('delivered_head')} of {stream.get('journal_head')}"
     if letter:
         seen += f"; dead letter at seq {letter.get('seq')}: {letter.get('reason')}"
-    want = (f"delivered {held - 1}; dead letter at seq {held}" if held is not None
+    want = (f"delivered {held - 1}; dead letter at seq {held}: {stop.error}"
+            if stop is not None and held is not None
             else f"delivered {stream.get('journal_head')} of {stream.get('journal_head')}")
     bad = (held is None and (bool(letter) or stream.get("delivered_head")
                              != stream.get("journal_head"))) or (
@@ -125,7 +127,7 @@ def end_cells(scenario: Scenario, history: History, topics: Sequence[str],
         return end
     runtime = scenario.count(ViaRuntime) > 0
     oracle = expect(scenario)
-    expected, held = simulate(scenario) if runtime else (oracle.final, {})
+    expected, held = simulate(scenario, history) if runtime else (oracle.final, {})
     resumes = {(step.client, stream_of(step.topic)): (number, step)
                for number, step in enumerate(scenario.steps) if isinstance(step, Resume)}
     streams = {s.get("stream_id"): s

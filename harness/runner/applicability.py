@@ -17,6 +17,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
     BadHash,
+    ClearDatabase,
     Compact,
     Conflict,
     CrashRuntime,
@@ -27,6 +28,7 @@ from harness.scenario.steps import (
     HealNetwork,
     Intrude,
     Resume,
+    RetiredAtStart,
     Step,
     Token,
     TokenBody,
@@ -45,9 +47,11 @@ STEP_NEEDS: Mapping[type[Step], tuple[Capability, ...]] = {
     Resume: (Capability.CLIENT,),
     CrashSpacetimeDB: (Capability.SERVER_CRASH,),
     ViaRuntime: (Capability.PUBLISHER,),
+    ClearDatabase: (Capability.PUBLISHER,),
     CrashRuntime: (Capability.PUBLISHER_CRASH,),
     CutNetwork: (Capability.NETWORK_CUT,),
     HealNetwork: (Capability.NETWORK_CUT,),
+    RetiredAtStart: (Capability.CONTROL_RETIRED_AT_START,),
     Token: (Capability.CONTROL,),
     TokenBody: (Capability.CONTROL,),
 }

@@ -42,11 +42,17 @@ class RunEnvironment:
         """A new database with the module under test: every example gets its own."""
         return self.target.module.bind(self.stack.publish(self.module))
 
-    def control(self) -> ControlTarget:
+    def clear_module(self, module: ModuleSession) -> None:
+        """Clear `module`'s database and start its module again (a restored database)."""
+        self.stack.clear(module.database)
+
+    def control(self, retired_at_start: bool = False) -> ControlTarget:
+        """The control service, or its instance started with the alias retired."""
         if self.target.control is None:
             raise EnvironmentFailed("this target has no control service",
                                     "the runner should have found the scenario not applicable")
-        return self.target.control.connect()
+        side = self.target.control
+        return side.connect_retired() if retired_at_start else side.connect()
 
     def runtime(self) -> ServiceContainer:
         """The stub runtime that publishes for this target, started on first use."""

@@ -3,9 +3,11 @@
 The harness journals each `event` step at the runtime (with the scenario's fixed
 published_at, so the journal is byte-identical on replay) and lets the runtime's
 publisher deliver; between appends it arms publisher faults, kills the runtime
-container, or cuts it off the network. At the end the runtime is healed and restarted
-as needed and given time to deliver everything; what it reports (dead letters, heads)
-and the module's snapshot go into the history.
+container, cuts it off the network, or plays a second writer of the module's database
+(a forged event applied first, the database cleared). At the end the runtime is healed
+and restarted as needed and given time to deliver everything; what it reports (dead
+letters, in the module's words and in the contract's, heads) and the module's snapshot go
+into the history.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from harness.history import EntryType, History
 from harness.runner.environment import RunEnvironment
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
+    ClearDatabase,
     CrashRuntime,
     CutNetwork,
     Fault,
@@ -35,6 +38,8 @@ from harness.scenario.steps import (
     Settle,
 )
 from harness.scenario.steps import Event as EventStep
+from harness.targets.base import Reply, ReplyStatus
+from harness.targets.sides import ModuleSession
 
 T = TypeVar("T")
 
@@ -118,6 +123,37 @@ def _arm(client: RuntimeClient, fault: Fault) -> None:
             client.faults(crash_before_send_next=fault.count)
 
 
+def _apply_forged(module: ModuleSession, event: Event) -> Reply:
+    """Apply a forged event as a second writer would; a lost answer is asked again (the
+    same event once more is a duplicate if the first landed), so the history says for
+    certain whether the module took it, which decides what the publisher must meet."""
+    for _ in range(RESTARTS):
+        reply = module.apply(event.reducer_args())
+        if reply.status is not ReplyStatus.INFO:
+            return reply
+        time.sleep(0.5)
+    raise EnvironmentFailed(f"SpacetimeDB gave no answer to the forged {event.idempotency_key}",
+                            "is the server up? (its log is in the artefacts)")
+
+
+def _write_module(env: RunEnvironment, module: ModuleSession, scenario: Scenario,
+                  step: Preempt | ClearDatabase, *, history: History, number: int,
+                  settled: bool) -> None:
+    """The harness as a second writer of the module's database, once the publisher has
+    settled. A forged event is refused when the publisher could not deliver its seq - 1
+    yet (a cut network, say): the history's FAIL then says nothing was pre-empted. A
+    database cleared while the publisher still had events in flight leaves no known
+    place for it to meet the conflict: recorded as `info`, and judged (B5)."""
+    index = history.invoke("harness", step.op, {"step": number})
+    if isinstance(step, Preempt):
+        reply = _apply_forged(module, preempting(scenario, step))
+        history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL, error=reply.error)
+        return
+    env.clear_module(module)
+    history.complete(index, EntryType.OK if settled else EntryType.INFO,
+                     error=None if settled else "the publisher was not quiescent")
+
+
 def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     history = History()
     target = env.fresh_module()
@@ -140,13 +176,11 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
                 seq = _append_once(runtime, client, event)
                 history.complete(index, EntryType.OK, value={"step": number,
                                                              "topic": event.topic, "seq": seq})
-            case Preempt():
-                _settle(runtime, client, SETTLE_TIMEOUT_S / 4)
-                event = preempting(scenario, step)
-                index = history.invoke("harness", step.op, {"step": number})
-                reply = target.apply(event.reducer_args())
-                history.complete(index, EntryType.OK if reply.ok else EntryType.FAIL,
-                                 error=reply.error)
+            case Preempt() | ClearDatabase():
+                # Cut off, the publisher delivers nothing more: no use waiting for it.
+                settled = _settle(runtime, client, 1.0 if cut else SETTLE_TIMEOUT_S / 4)
+                _write_module(env, target, scenario, step, history=history, number=number,
+                              settled=settled)
             case Fault() | CrashRuntime() | CutNetwork() | HealNetwork() | Settle() | Hold():
                 index = history.invoke("nemesis", step.op, {"step": number})
                 match step:
@@ -173,6 +207,12 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
     history.snapshots["runtime"] = {
         "quiescent": quiescent,
         "streams": [asdict(stream) for stream in status.streams],
+    }
+    # A dead letter's reason is the module's own text; the checker compares the contract's.
+    history.snapshots["dead_letters"] = {
+        stream.stream_id: {"seq": stream.dead_letter.seq,
+                           "reason": target.contract_error(stream.dead_letter.reason)}
+        for stream in status.streams if stream.dead_letter is not None
     }
     topics = dict.fromkeys(event.topic for event in scenario.journal())
     history.snapshots["journal"] = [

@@ -54,6 +54,17 @@ def observe(target: ControlTarget, case: TokenCase) -> Observation:
     return Observation(case, canonical, alias, canonical_again=send(canonical_path))
 
 
+# T6 says "every request": the methods a retired alias is asked with, POST and the others.
+ALIAS_METHODS = ("POST", "GET", "PUT", "DELETE")
+
+
+def probe_aliases(target: ControlTarget) -> list[Exchange]:
+    """Every alias route of the target's families, asked with every method, with no
+    credentials and before any set-up: what a retired alias answers as the service started."""
+    return [target.client.request(method, target.routes.pair(family)[1])
+            for family in target.routes.families for method in ALIAS_METHODS]
+
+
 def observe_all(target: ControlTarget, cases: Iterable[TokenCase]) -> list[Observation]:
     """Every case in order; each starts from a reset service."""
     return [observe(target, case) for case in cases]

@@ -2,7 +2,10 @@
 
 Each `token` step is one case of the request matrix (or a generated body) sent to the
 canonical route, the alias and the canonical route again; the three answers go into the
-history as plain JSON, so the checker can judge them again from stored artefacts.
+history as plain JSON, so the checker can judge them again from stored artefacts. A
+scenario on the instance started with its alias retired (`retired_at_start`) first records
+that instance as it started: its OpenAPI document and every alias route's answer to every
+method, before any set-up could have changed them.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from harness.contract.sync_tokens import ControlPolicy
 from harness.generators.token_requests import case_of
 from harness.history import EntryType, History
 from harness.runner.applicability import case_needs, not_applicable
-from harness.runner.token_routes import observe
+from harness.runner.token_routes import observe, probe_aliases
 from harness.scenario.model import Scenario
-from harness.scenario.steps import Policy, Token, TokenBody, step_fields
+from harness.scenario.steps import Policy, RetiredAtStart, Token, TokenBody, step_fields
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
 
@@ -34,6 +37,11 @@ def run_token_scenario(scenario: Scenario, control: ControlTarget,
     """Each token step whose case the service can set up is sent; the others are recorded
     as not applicable, naming what is missing, and judged by nobody."""
     history = History()
+    if scenario.count(RetiredAtStart):
+        history.snapshots["control_as_started"] = {
+            "openapi": control.openapi(),
+            "alias": [asdict(exchange) for exchange in probe_aliases(control)],
+        }
     policy = policy_of(scenario, control.policy)
     target = control.declaring(policy)
     for number, step in enumerate(scenario.steps):

@@ -191,6 +191,17 @@ class Preempt:
 
 
 @dataclass(frozen=True)
+class ClearDatabase:
+    """After settling, the module's database is cleared and its module started again under
+    the same name and owner, as a database restored from an empty backup. The runtime's
+    delivered heads are then ahead of the module's, so its next delivery on a stream it had
+    delivered to is a permanent `sequence_conflict` (B3: dead-lettered with that reason,
+    the stream paused; B4: streams new to the module go on)."""
+
+    op: ClassVar[str] = "clear_database"
+
+
+@dataclass(frozen=True)
 class CrashSpacetimeDB:
     """SpacetimeDB is killed with SIGKILL once its commitlog is durable, then restarted."""
 
@@ -228,6 +239,16 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class RetiredAtStart:
+    """The token steps go to a second instance of the control service, started with its
+    alias retired by its start-up configuration, as a deployment retires it (T6): before
+    anything is set up, every alias route already answers 404 to every method and the
+    OpenAPI document leaves it out; then each case runs there as usual."""
+
+    op: ClassVar[str] = "retired_at_start"
+
+
+@dataclass(frozen=True)
 class Token:
     """One request of the token matrix, the case with id `case`, sent to both routes (T1-T6)."""
 
@@ -246,7 +267,8 @@ class TokenBody:
 Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | Compact | ViaRuntime
                    | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
-                   | CrashSpacetimeDB | Rebuild | Resume | Policy | Token | TokenBody)
+                   | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy
+                   | RetiredAtStart | Token | TokenBody)
 
 # Which property may use each step (checked when a scenario is read).
 PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
@@ -265,10 +287,12 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     Settle: ("idempotence",),
     Hold: ("idempotence",),
     Preempt: ("idempotence",),
+    ClearDatabase: ("idempotence",),
     CrashSpacetimeDB: MODULE_PROPERTIES,
     Rebuild: ("rebuild",),
     Resume: ("stale_cursor",),
     Policy: ("token_parity",),
+    RetiredAtStart: ("token_parity",),
     Token: ("token_parity",),
     TokenBody: ("token_parity",),
 }

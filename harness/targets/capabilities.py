@@ -32,6 +32,7 @@ class Capability(StrEnum):
     CONTROL_ORG_POLICY = "control.org_policy"
     CONTROL_MINTING_TOGGLE = "control.minting_toggle"
     CONTROL_POLICY_TOGGLE = "control.policy_toggle"
+    CONTROL_RETIRED_AT_START = "control.retired_at_start"
 
 
 # The rules a capability is needed to judge: what "not applicable" costs the user.
@@ -53,6 +54,7 @@ RULES_NEEDING: Mapping[Capability, tuple[str, ...]] = MappingProxyType({
     Capability.CONTROL_ORG_POLICY: ("T3",),
     Capability.CONTROL_MINTING_TOGGLE: ("T3",),
     Capability.CONTROL_POLICY_TOGGLE: ("T1", "T6"),
+    Capability.CONTROL_RETIRED_AT_START: ("T6",),
 })
 
 # Every control capability a full control service has; a user's admin adapter lists the

@@ -79,12 +79,15 @@ class ControlAdmin(Protocol):
         """Set the org's policy to refuse sync tokens (T3's 403)."""
 
 
-def control_capabilities(routes: TokenRoutes, lacks: frozenset[Capability]
-                         ) -> frozenset[Capability]:
-    """What a service with these routes can do, less what its configuration says it lacks."""
+def control_capabilities(routes: TokenRoutes, lacks: frozenset[Capability],
+                         retired_at_start: bool = False) -> frozenset[Capability]:
+    """What a service with these routes can do, less what its configuration says it lacks;
+    a second instance started with its alias retired only where one is configured."""
     found = set(CONTROL_CAPABILITIES - lacks)
     if RouteFamily.API_V1 not in routes.families:
         found.discard(Capability.CONTROL_API_V1)
+    if not retired_at_start:
+        found.discard(Capability.CONTROL_RETIRED_AT_START)
     return frozenset(found)
 
 

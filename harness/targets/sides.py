@@ -177,6 +177,12 @@ class ControlSide(Protocol):
 
     def connect(self) -> ControlTarget: ...
 
+    def connect_retired(self) -> ControlTarget:
+        """A second instance of the service, started with its alias retired by its start-up
+        configuration (T6 as a deployment retires it); only where the side has
+        `Capability.CONTROL_RETIRED_AT_START`."""
+        ...
+
 
 @dataclass(frozen=True)
 class Target:

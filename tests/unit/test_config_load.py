@@ -14,6 +14,7 @@ import pytest
 
 from harness.config.load import ConfigError, find_config, load_config
 from harness.targets.capabilities import Capability
+from harness.targets.control import control_capabilities
 from harness.targets.templates import render
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,10 +42,10 @@ def test_a_minimal_config_is_the_reference_mapping(tmp_path: Path) -> None:
     assert config.client is None and config.control is None and config.publisher is None
 
 
-def test_the_repository_config_is_the_reference_with_18_mutants() -> None:
+def test_the_repository_config_is_the_reference_with_19_mutants() -> None:
     config = load_config(None, REPO)
     assert config.path == REPO / "pyproject.toml" and config.name == "reference"
-    assert len(config.mutants) == 18
+    assert len(config.mutants) == 19
     assert config.control is not None and config.control.service.kind == "stub"
 
 
@@ -103,6 +104,12 @@ def test_the_nearest_config_is_found_walking_up(tmp_path: Path) -> None:
     (MINIMAL + '[publisher]\nurl = "http://x"\n', "publisher.service", "stub runtime"),
     (MINIMAL + '[module.volatile]\nsync_event = "applied_at"\n', "module.volatile.sync_event",
      "list of strings"),
+    (MINIMAL + '[control]\nservice = "stub"\nadmin = "a.b:c"\nretired = { policy = {} }\n',
+     "control.retired.policy", "unknown key"),
+    (MINIMAL + '[control]\nservice = "stub"\nadmin = "a.b:c"\nretired = {}\n',
+     "control.retired", "alias retired"),
+    (MINIMAL + '[control]\nservice = "stub"\nadmin = "a.b:c"\n'
+     'retired = { command = ["serve"] }\n', "control.retired.command", "{port}"),
 ])
 def test_a_mistake_names_its_key_and_the_fix(tmp_path: Path, text: str, key: str,
                                              hint: str) -> None:
@@ -153,3 +160,26 @@ def test_a_control_service_from_an_image_needs_its_port(tmp_path: Path) -> None:
     service = config.control.service
     assert (service.kind, service.image, service.port, service.command) == (
         "image", "theirs:1", 9000, ("serve",))
+
+
+def test_a_control_service_retired_at_start_is_the_same_service_started_otherwise(
+        tmp_path: Path) -> None:
+    """[control.retired] adds to [control]'s env and options, replaces how the service is
+    started, and declares the alias retired; the capability follows its presence."""
+    config = load_config(write(tmp_path, MINIMAL + (
+        '[control]\ncommand = ["serve", "--port", "{port}"]\nadmin = "a.b:c"\n'
+        'env = { KEY = "k" }\noptions = { alias_retired = false, mode = "x" }\n'
+        'policy = { compat_enforced = true }\n'
+        '[control.retired]\ncommand = ["serve", "--port", "{port}", "--retired"]\n'
+        'env = { RETIRED = "1" }\noptions = { alias_retired = true }\n')), tmp_path)
+    assert config.control is not None and config.control.retired is not None
+    retired = config.control.retired
+    assert retired.service.command == ("serve", "--port", "{port}", "--retired")
+    assert retired.service.env == {"KEY": "k", "RETIRED": "1"}
+    assert retired.admin.options == {"alias_retired": True, "mode": "x"}
+    assert (retired.policy.alias_retired, retired.policy.compat_enforced) == (True, True)
+    assert not config.control.policy.alias_retired and retired.retired is None
+    assert control_capabilities(config.control.routes, config.control.lacks, True) >= {
+        Capability.CONTROL_RETIRED_AT_START}
+    assert Capability.CONTROL_RETIRED_AT_START not in control_capabilities(
+        config.control.routes, config.control.lacks)

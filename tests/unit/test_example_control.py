@@ -19,11 +19,11 @@ from examples.foreign.harness_adapters.control import admin
 from examples.foreign.ledger_control.__main__ import main
 from examples.foreign.ledger_control.minting import Issuer
 from examples.foreign.ledger_control.service import ControlServer
-from harness.checks.token_parity import check_token_parity
+from harness.checks.token_parity import check_token_parity, retired_as_started
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import AdminRefused, ControlClient
 from harness.generators.token_requests import cases_for
-from harness.runner.token_routes import observe_all
+from harness.runner.token_routes import observe_all, probe_aliases
 from harness.targets.control import ControlTarget, TokenRoutes
 
 KEY = b"foreign-test-key-of-thirty-two-bytes!!"
@@ -231,6 +231,7 @@ def test_matrix_finds_only_the_planted_defect(service: ControlClient) -> None:
 
 def test_matrix_on_the_retired_service_is_clean(retired: ControlClient) -> None:
     target = _target(retired, alias_retired=True)
+    assert retired_as_started(probe_aliases(target), target.openapi()) == []
     cases = cases_for(target.policy, ROUTES.families)
     result = check_token_parity(observe_all(target, cases), target.policy,
                                 openapi=target.openapi(), signing_key=KEY)

@@ -13,13 +13,19 @@ from typing import Any
 import jwt
 import pytest
 
-from harness.checks.token_parity import Observation, check_token_parity, learned_noise
+from harness.checks.token_parity import (
+    Observation,
+    check_token_parity,
+    learned_noise,
+    retired_as_started,
+)
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import Exchange
 from harness.generators.token_requests import (
     INVALID_CLIENT_BUILD,
     INVALID_REQUEST,
     INVALID_SCOPE,
+    NOT_ALLOWED,
     OK,
     UNAUTHORIZED,
     TokenCase,
@@ -282,6 +288,33 @@ def test_T6_a_retired_alias_listed_in_the_openapi_document_is_caught() -> None:
 def test_T6_does_not_apply_to_a_live_alias() -> None:
     listed: dict[str, Any] = {"paths": {CANONICAL: {}, ALIAS: {}}}
     assert judge(pair(VALID, minted(), minted(ALIAS)), openapi=listed)[0] == ()
+
+
+def test_T1_another_method_is_405_with_any_code_never_the_404_of_a_missing_route() -> None:
+    case = TokenCase("method-put", b"", (NOT_ALLOWED,), "T1", method="PUT")
+
+    def answer(path: str, status: int, code: str) -> Exchange:
+        return Exchange("PUT", path, status, refused(path, status, code).body, None, {})
+
+    assert judge(pair(case, answer(CANONICAL, 405, "method_not_allowed"),
+                      answer(ALIAS, 405, "method_not_allowed")))[0] == ()
+    assert judge(pair(case, answer(CANONICAL, 404, "not_found"),
+                      answer(ALIAS, 404, "not_found")))[0] == ("T1",)
+    retired = judge(pair(case, answer(CANONICAL, 405, "method_not_allowed"),
+                         answer(ALIAS, 405, "method_not_allowed")), policy=RETIRED)
+    assert retired[0] == ("T6",)
+    assert "PUT /api/spacetime/token answered 405; a retired alias answers 404" in retired[1]
+
+
+def test_T6_an_alias_retired_at_start_is_judged_as_the_service_started() -> None:
+    gone = [Exchange(method, ALIAS, 404, None, "", {}) for method in ("POST", "GET", "DELETE")]
+    document: dict[str, Any] = {"paths": {CANONICAL: {}}}
+    assert retired_as_started(gone, document) == []
+    answering = [*gone[:2], Exchange("DELETE", ALIAS, 405, None, "", {})]
+    found = retired_as_started(answering, {"paths": {CANONICAL: {}, ALIAS: {}}})
+    assert [v.rule for v in found] == ["T6", "T6"]
+    assert "as started: DELETE /api/spacetime/token answered 405" in found[0].message
+    assert "as started: the OpenAPI document lists the retired alias" in found[1].message
 
 
 def test_noise_learned_from_two_canonical_answers_is_set_aside_and_warned_of() -> None:

@@ -16,6 +16,7 @@ from harness.generators.token_requests import (
     INVALID_REQUEST,
     INVALID_SCOPE,
     MATRIX,
+    NOT_ALLOWED,
     OK,
     UNAUTHORIZED,
     UNAVAILABLE,
@@ -33,14 +34,14 @@ BOTH = (RouteFamily.API, RouteFamily.API_V1)
 
 def test_case_ids_are_unique() -> None:
     ids = [case.id for case in MATRIX]
-    assert len(ids) == len(set(ids)) == 98
+    assert len(ids) == len(set(ids)) == 118
 
 
 def test_the_matrix_expects_every_outcome_T1_and_T3_name() -> None:
     expected = {outcome for case in MATRIX for outcome in case.expect}
     assert expected == {
         OK, UNAUTHORIZED, FORBIDDEN, INVALID_REQUEST, INVALID_SCOPE, INVALID_CLIENT_BUILD,
-        UNAVAILABLE,
+        UNAVAILABLE, NOT_ALLOWED,
     }  # fmt: skip
 
 
@@ -89,7 +90,7 @@ def test_cases_follow_the_declared_compat_policy() -> None:
     assert "v1-no-build-headers" in off - on
     assert {"v1-no-build-headers-enforced", "api-no-build-headers-enforced"} <= on - off
     assert "valid-empty-object" in off & on
-    assert (len(off), len(on)) == (91, 97)
+    assert (len(off), len(on)) == (111, 117)
 
 
 def test_a_service_without_v1_routes_gets_no_v1_cases() -> None:

@@ -31,7 +31,21 @@ pub fn fold_into_tables(ctx: &ReducerContext, seq: u64, event: &ProjectedEvent) 
         }
         ProjectedEvent::Worker { worker_id, event } => {
             let before = ctx.db.worker_status().worker_id().find(worker_id);
+            // MUTANT mutant-session-reads-fleet (breaks P2, M5, G2): whether coming online
+            // starts a new session is read from the fleet ("is any worker online?") instead
+            // of this worker's own row, so the count depends on how the streams interleave.
+            #[cfg(feature = "mutant-session-reads-fleet")]
+            let fleet_online = ctx.db.worker_status().iter().any(|w| w.status == WORKER_ONLINE);
             let after = fold_worker(before.clone(), worker_id, seq, event);
+            #[cfg(feature = "mutant-session-reads-fleet")]
+            let after = match event {
+                WorkerEvent::Online { .. }
+                    if fleet_online && after.sessions > before.as_ref().map_or(0, |b| b.sessions) =>
+                {
+                    WorkerStatus { sessions: after.sessions - 1, ..after }
+                }
+                _ => after,
+            };
             // MUTANT mutant-timestamp-projection (breaks M5, G2): a heartbeat records when the
             // worker was last seen (the reducer's clock, in ms) in last_seq, so a rebuild differs.
             #[cfg(feature = "mutant-timestamp-projection")]

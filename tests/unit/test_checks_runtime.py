@@ -1,0 +1,144 @@
+"""The runtime-delivery checker on recorded histories: pure, no container.
+
+A `ViaRuntime` scenario is judged from what the runtime reports (heads, dead letters) and
+the module's final snapshot. Each history below is what a conforming or a broken publisher
+records when the harness writes to the module behind its back: a forged event first
+(idempotency_conflict) or a cleared database (sequence_conflict), both permanent (B3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks.runtime_delivery import simulate, violations
+from harness.contract.error_texts import sequence_conflict
+from harness.contract.streams import stream_of
+from harness.history import EntryType, History
+from harness.scenario.model import Scenario
+from harness.scenario.steps import (
+    ClearDatabase,
+    CutNetwork,
+    Event,
+    HealNetwork,
+    Preempt,
+    Step,
+    ViaRuntime,
+)
+
+RUN = "run:r1:events"
+WORKER = "worker:w1:lifecycle"
+NOTES = "fleet:user:u1:workers"
+
+CLEARED = Scenario("idempotence", ("B3",), (
+    ViaRuntime(),
+    Event(RUN, "run.created", {"owner": "a"}),
+    Event(RUN, "run.step", {"tokens": 1}),
+    Event(WORKER, "worker.online", {"region": "eu"}),
+    ClearDatabase(),
+    Event(RUN, "run.step", {"tokens": 2}),
+    Event(NOTES, "note", {"text": "new to the module"}),
+    Event(RUN, "run.completed", {"outcome": "success"}),
+))
+
+
+def _stream(topic: str, journal_head: int, delivered_head: int,
+            dead_letter: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"stream_id": stream_of(topic), "topic": topic, "journal_head": journal_head,
+            "delivered_head": delivered_head, "dead_letter": dead_letter,
+            "paused": dead_letter is not None}
+
+
+def _history(scenario: Scenario, streams: list[dict[str, Any]],
+             harness_steps: dict[int, EntryType] | None = None,
+             reasons: dict[str, Any] | None = None) -> History:
+    """What the runner records: appends with their seqs, the harness's own writes, the
+    runtime's report, and the module's snapshot as the oracle predicts it."""
+    history = History()
+    heads: dict[str, int] = {}
+    for number, step in enumerate(scenario.steps):
+        if isinstance(step, Event):
+            heads[step.topic] = heads.get(step.topic, 0) + 1
+            index = history.invoke("runtime", "append", {"step": number, "topic": step.topic})
+            history.complete(index, EntryType.OK, value={"step": number, "topic": step.topic,
+                                                         "seq": heads[step.topic]})
+        elif number in (harness_steps or {}):
+            index = history.invoke("harness", step.op, {"step": number})
+            history.complete(index, (harness_steps or {})[number])
+    history.snapshots["runtime"] = {"quiescent": True, "streams": streams}
+    history.snapshots["dead_letters"] = reasons if reasons is not None else {
+        s["stream_id"]: s["dead_letter"] for s in streams if s["dead_letter"]}
+    history.snapshots["final"] = simulate(scenario, history)[0]
+    return history
+
+
+def _rules(scenario: Scenario, history: History) -> list[str]:
+    return [violation.rule for violation in violations(scenario, history)]
+
+
+SEQ_CONFLICT = {"seq": 3, "reason": sequence_conflict(1, 3), "delivery": "primary"}
+CLEARED_STREAMS = [_stream(RUN, 4, 2, SEQ_CONFLICT), _stream(WORKER, 1, 1),
+                   _stream(NOTES, 1, 1)]
+
+
+def test_a_cleared_database_holds_each_stream_it_had_with_a_sequence_conflict() -> None:
+    history = _history(CLEARED, CLEARED_STREAMS, {4: EntryType.OK})
+    _, held = simulate(CLEARED, history)
+    assert {stream: (stop.seq, stop.reason) for stream, stop in held.items()} == {
+        stream_of(RUN): (3, "sequence_conflict expected_next_seq=1 actual_seq=3")}
+    assert _rules(CLEARED, history) == []
+
+
+def test_a_sequence_conflict_not_dead_lettered_breaks_B3() -> None:
+    retried_through = [_stream(RUN, 4, 4), *CLEARED_STREAMS[1:]]
+    assert "B3" in _rules(CLEARED, _history(CLEARED, retried_through, {4: EntryType.OK}))
+
+
+def test_a_dead_letter_with_another_reason_breaks_B3() -> None:
+    wrong = {**SEQ_CONFLICT, "reason": "idempotency_conflict"}
+    streams = [_stream(RUN, 4, 2, wrong), *CLEARED_STREAMS[1:]]
+    assert _rules(CLEARED, _history(CLEARED, streams, {4: EntryType.OK})) == ["B3"]
+
+
+def test_a_reason_is_compared_in_the_contracts_words() -> None:
+    """A module with its own texts: the runtime reports them, the runner recorded their
+    contract form beside them, and that is what B3 compares."""
+    theirs = {**SEQ_CONFLICT, "reason": "gap: stream runtime.run.r1.events wants 1, got 3"}
+    streams = [_stream(RUN, 4, 2, theirs), *CLEARED_STREAMS[1:]]
+    reasons = {stream_of(RUN): {"seq": 3, "reason": sequence_conflict(1, 3)}}
+    assert _rules(CLEARED, _history(CLEARED, streams, {4: EntryType.OK}, reasons)) == []
+
+
+def test_a_database_cleared_under_a_busy_publisher_breaks_B5() -> None:
+    history = _history(CLEARED, CLEARED_STREAMS, {4: EntryType.INFO})
+    assert "B5" in _rules(CLEARED, history)
+
+
+PREEMPTED: tuple[Step, ...] = (
+    ViaRuntime(),
+    Event(RUN, "run.created", {"owner": "a"}),
+    CutNetwork(),
+    Event(RUN, "run.step", {"tokens": 1}),
+    Preempt(RUN, 3, 7),
+    Event(RUN, "run.step", {"tokens": 2}),
+    HealNetwork(),
+)
+
+
+def test_a_forged_event_the_module_refused_pre_empts_nothing() -> None:
+    """The nightly report "a forged conflicting event at seq 4 was not dead-lettered": with
+    the network cut, the publisher had not delivered seq 2 when the harness applied its
+    forged seq 3, so the module refused it (sequence_conflict) and the real seq 3 went
+    through. The checker once assumed every forged event landed; a harness bug."""
+    scenario = Scenario("idempotence", ("B3",), PREEMPTED)
+    history = _history(scenario, [_stream(RUN, 3, 3)], {4: EntryType.FAIL})
+    assert simulate(scenario, history)[1] == {}
+    assert _rules(scenario, history) == []
+
+
+def test_a_forged_event_the_module_took_must_be_dead_lettered() -> None:
+    scenario = Scenario("idempotence", ("B3",), PREEMPTED)
+    letter = {"seq": 3, "reason": "idempotency_conflict", "delivery": "primary"}
+    history = _history(scenario, [_stream(RUN, 3, 2, letter)], {4: EntryType.OK})
+    assert _rules(scenario, history) == []
+    delivered = _history(scenario, [_stream(RUN, 3, 3)], {4: EntryType.OK})
+    assert "B3" in _rules(scenario, delivered)
