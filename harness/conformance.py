@@ -113,7 +113,9 @@ class ScenarioNotApplicable(Exception):
 def golden_violations(approved: Mapping[str, Any], history: History) -> list[Violation]:
     """Differences between this run and the approved golden of a curated scenario (G1).
 
-    A step the target could not perform (not applicable) has no answer to compare."""
+    A step the target could not perform (not applicable) has no answer to compare. Relative:
+    a golden is what the user approved for this target, not the reference's answer, so it is
+    judged whatever contract profile the target opts into."""
     observed = golden.observed_result(history)
     skipped = {str(entry.value["step"]) for entry in history.completions()
                if isinstance(entry.value, dict) and "not_applicable" in entry.value}
@@ -121,7 +123,8 @@ def golden_violations(approved: Mapping[str, Any], history: History) -> list[Vio
     for step, answer in approved["answers"].items():
         if step not in skipped and observed["answers"].get(step) != answer:
             found.append(Violation("G1", f"golden: step {step} answered "
-                                   f"{observed['answers'].get(step)!r}, approved {answer!r}"))
+                                   f"{observed['answers'].get(step)!r}, approved {answer!r}",
+                                   relative=True))
     for label, snapshot in approved["snapshots"].items():
         seen = observed["snapshots"].get(label, {})
         tables = isinstance(snapshot, dict) and all(isinstance(v, list) for v in snapshot.values())
@@ -130,7 +133,7 @@ def golden_violations(approved: Mapping[str, Any], history: History) -> list[Vio
         else:  # not a table snapshot (a control service's declared state): equal or not
             lines = [] if seen == snapshot else [f"differs from the approved {label}"]
         if lines:
-            found.append(Violation("G1", f"golden {label}: " + "; ".join(lines)))
+            found.append(Violation("G1", f"golden {label}: " + "; ".join(lines), relative=True))
     return found
 
 

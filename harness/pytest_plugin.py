@@ -206,7 +206,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     With --shard i/n only this shard's items run (every xdist worker computes the same)."""
     replaying = config.getoption("--scenario") is not None
     shard = harness_session(config).shard
-    mine = (shard.keep((_kind(item), item.nodeid) for item in items)
+    # Shares are cut from the items that can run at all, so the dropped replay test does
+    # not unbalance them.
+    runnable = [item for item in items if _is_replay(item) == replaying]
+    mine = (shard.keep((_kind(item), item.nodeid) for item in runnable)
             if shard is not None else None)
 
     def wanted(item: pytest.Item) -> bool:

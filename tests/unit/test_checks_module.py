@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 
+from harness import golden
 from harness.checks import idempotence, rebuild
 from harness.checks.expectations import expect
-from harness.checks.verdict import within_profile
+from harness.checks.verdict import Verdict, within_profile
+from harness.conformance import golden_violations
 from harness.history import EntryType, History
 from harness.scenario.model import Scenario
 from harness.scenario.steps import BadHash, Conflict, Deliver, Event, Rebuild, step_fields
@@ -131,3 +133,17 @@ def test_an_original_that_differs_from_its_rebuild_after_redeliveries_is_not_M5(
     history.snapshots["final"]["run_summary"][0]["tokens_total"] = 10
     relative = [v for v in rebuild.check(SCENARIO, history).violations if v.relative]
     assert {v.rule for v in relative} == {"G2"}
+
+
+def test_a_golden_difference_is_judged_whatever_the_contract_profile() -> None:
+    """A golden is the user's approval of their own target, so G1 is relative: a project
+    with no `[contract]` opt-in still fails on a step or snapshot that moved."""
+    history = oracle_history(SCENARIO)
+    approved = golden.observed_result(history)
+    assert golden_violations(approved, history) == []
+    approved["answers"]["2"] = "fail"
+    approved["snapshots"]["final"]["run_summary"] = []
+    found = golden_violations(approved, history)
+    assert [(v.rule, v.relative) for v in found] == [("G1", True), ("G1", True)]
+    judged = within_profile(Verdict("idempotence", ("G1",), tuple(found)), frozenset())
+    assert judged.broken_rules == ("G1",)
