@@ -172,6 +172,7 @@ class Judge:
             random_bodies=self.profile.faults,
             token_cases=cases,
             retired_at_start=Capability.CONTROL_RETIRED_AT_START in has,
+            parts=self.profile.parts,
         )
 
     def lacking(self, scenario: Scenario) -> NotApplicable | None:

@@ -25,13 +25,14 @@ class Profile:
     faults: bool           # crash steps in generated scenarios
     write_database: bool   # keep Hypothesis's example database as an artefact
     missing_golden_fails: bool
+    parts: int = 1         # module examples merged into one database (harness/generators)
 
 
 PROFILES = {
     "pr": Profile("pr", examples=25, derandomize=True, faults=False, write_database=False,
                   missing_golden_fails=True),
     "nightly": Profile("nightly", examples=150, derandomize=False, faults=True,
-                       write_database=True, missing_golden_fails=True),
+                       write_database=True, missing_golden_fails=True, parts=8),
     "repro": Profile("repro", examples=1, derandomize=True, faults=False, write_database=False,
                      missing_golden_fails=False),
 }

@@ -88,13 +88,15 @@ def conflicting_payload(event: Event, amount: int) -> dict[str, Any]:
 
 
 @st.composite
-def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6) -> list[Event]:
-    """`Event` steps over 1..max_topics topics of mixed families, often two of one family."""
+def journal_steps(draw: st.DrawFn, max_topics: int = 3, max_events: int = 6,
+                  part: str = "") -> list[Event]:
+    """`Event` steps over 1..max_topics topics of mixed families, often two of one family.
+    `part` names the topics apart from those of other parts of a merged scenario."""
     families = draw(st.lists(st.sampled_from(FAMILY_DRAWS), min_size=1, max_size=max_topics))
     steps: list[Event] = []
     for number, family in enumerate(families):
         pattern, kinds = TOPIC_FAMILIES[family]
-        topic = pattern.format(f"t{number}")
+        topic = pattern.format(f"{part}t{number}")
         for kind, amount in draw(st.lists(st.tuples(st.sampled_from(kinds),
                                                     st.integers(0, 50)),
                                           min_size=1, max_size=max_events)):
@@ -178,22 +180,41 @@ plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integ
                  max_size=24)
 
 
+def _part_name(number: int, parts: int) -> str:
+    """The topic prefix of part `number`: none when there is one part, so pr's examples
+    and their IDs stay what they were."""
+    return f"p{number}" if parts > 1 else ""
+
+
+@st.composite
+def _delivered_parts(draw: st.DrawFn, options: Generation, forgeries_land: bool) -> list[Step]:
+    """`options.parts` journals with their delivery plans, each in its own topics, one
+    after the other: one database checks many examples (a nightly run would otherwise
+    spend most of its time publishing a database for a handful of events); the streams
+    are disjoint, so each part is judged as if it ran alone, by the same checkers."""
+    steps: list[Step] = []
+    journaled = 0
+    for number in range(options.parts):
+        journal = draw(journal_steps(part=_part_name(number, options.parts)))
+        steps[journaled:journaled] = journal  # every Event first, as in a single part
+        journaled += len(journal)
+        steps += [*delivery_plan(journal, draw(plans), options.compaction, forgeries_land),
+                  *draw(closing_mistakes(journal))]
+    return steps
+
+
 @st.composite
 def idempotence_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
-    journal = draw(journal_steps())
-    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction),
-                         *draw(closing_mistakes(journal))]
+    steps = draw(_delivered_parts(options, forgeries_land=True))
     if options.crashes and draw(st.booleans()):
-        steps.insert(draw(st.integers(len(journal), len(steps))), CrashSpacetimeDB())
+        journaled = sum(isinstance(step, Event) for step in steps)
+        steps.insert(draw(st.integers(journaled, len(steps))), CrashSpacetimeDB())
     return Scenario("idempotence", ("E6", "M1", "M2", "B1"), tuple(steps))
 
 
 @st.composite
 def rebuild_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Scenario:
-    journal = draw(journal_steps())
-    steps: list[Step] = [*journal, *delivery_plan(journal, draw(plans), options.compaction,
-                                                  forgeries_land=False),
-                         *draw(closing_mistakes(journal))]
+    steps = draw(_delivered_parts(options, forgeries_land=False))
     if options.crashes and draw(st.booleans()):
         steps.append(CrashSpacetimeDB())
     seeds = draw(st.lists(st.integers(0, 2**16), min_size=1, max_size=2, unique=True))

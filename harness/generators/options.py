@@ -21,3 +21,4 @@ class Generation:
     random_bodies: bool = False    # random token request bodies (nightly)
     token_cases: tuple[str, ...] = ()  # the matrix cases the control service can set up
     retired_at_start: bool = False  # a second control instance started with the alias retired
+    parts: int = 1                 # module scenarios merged into one database (nightly)

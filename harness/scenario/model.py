@@ -12,6 +12,7 @@ other steps refer to journaled events by (topic, seq).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -48,20 +49,27 @@ class Scenario:
 
     def journal(self) -> list[JournalEvent]:
         """The events the `Event` steps journal, in append order (E2 seqs)."""
-        heads: dict[str, int] = {}
-        events: list[JournalEvent] = []
-        for step in self.of(Event):
-            heads[step.topic] = heads.get(step.topic, 0) + 1
-            events.append(JournalEvent(step.topic, heads[step.topic], step.kind,
-                                       step.payload, EPOCH_MS + 1000 * len(events)))
-        return events
+        return list(self._journaled.values())
 
     def event(self, topic: str, seq: int) -> JournalEvent:
         """The journaled event (topic, seq); KeyError names the missing identity."""
-        for event in self.journal():
-            if event.topic == topic and event.seq == seq:
-                return event
-        raise KeyError(f"no journaled event {topic}:{seq}")
+        try:
+            return self._journaled[(topic, seq)]
+        except KeyError:
+            raise KeyError(f"no journaled event {topic}:{seq}") from None
+
+    @functools.cached_property
+    def _journaled(self) -> dict[tuple[str, int], JournalEvent]:
+        """(topic, seq) -> event, in append order: built once, as a nightly scenario of
+        thousands of events looks one up for every step."""
+        heads: dict[str, int] = {}
+        events: dict[tuple[str, int], JournalEvent] = {}
+        for step in self.of(Event):
+            heads[step.topic] = heads.get(step.topic, 0) + 1
+            events[(step.topic, heads[step.topic])] = JournalEvent(
+                step.topic, heads[step.topic], step.kind, step.payload,
+                EPOCH_MS + 1000 * len(events))
+        return events
 
     def of(self, kind: type[S]) -> list[S]:
         """The steps of one kind, in order: `scenario.of(Compact)`."""
