@@ -36,6 +36,7 @@ from stub.client.spacetime import (
     NothingArrivedError,
     ReducerFailedError,
     Row,
+    SpacetimeError,
     Subscriber,
 )
 from stub.client.steps import ClientStep, Delivered, Resumed, SnapshotLoaded
@@ -128,8 +129,25 @@ class ResumingClient:
                 update = stream.subscriber.next_transaction(timeout=remaining)
             except NothingArrivedError:
                 return
+            except SpacetimeError:  # the server went away (a restart): resume from our cursor
+                self._reconnect_after_loss(stream, deadline)
+                continue
             if self._admit(stream, update.inserts("sync_event")) is not None:
                 self._resume(stream)
+
+    def _reconnect_after_loss(self, stream: _Stream, deadline: float) -> None:
+        """Resume from the view's cursor over a new connection, as an application does when
+        its socket drops, retrying until `deadline` while the server is still coming back."""
+        stream.unsubscribe()
+        while True:
+            try:
+                self._resume(stream)
+                return
+            except SpacetimeError as exc:
+                if time.monotonic() >= deadline:
+                    raise ResumeFailedError(f"{stream.stream_id}: connection lost and not "
+                                            f"regained: {exc}") from exc
+                time.sleep(0.2)
 
     def cursor(self, stream_id: str) -> int:
         return self._streams[stream_id].view.cursor
