@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 from harness.checks.expectations import forged, interleaving, redelivered, wrong_hash
+from harness.contract.events import ApplyEventArgs
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import EntryType, History
@@ -45,8 +46,7 @@ def _record(history: History, process: str, number: int, step: Step,
 def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSession:
     """A fresh database fed the journal in interleaving `seed`, then the same compactions."""
     rebuilt = env.fresh_module()
-    for event in interleaving(scenario.journal(), seed):
-        rebuilt.apply(event.reducer_args())
+    rebuilt.replay([event.reducer_args() for event in interleaving(scenario.journal(), seed)])
     for compaction in scenario.of(Compact):
         rebuilt.compact(stream_of(compaction.topic), compaction.through)
     return rebuilt
@@ -59,21 +59,51 @@ def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -
     M2); a second successful apply of the same (topic, seq) is exactly what is judged."""
     once = env.fresh_module()
     applied: set[tuple[str, int]] = set()
+    pending: list[ApplyEventArgs] = []  # applies since the last compaction, sent together
     for entry in history.completions():
         if entry.type is not EntryType.OK or not isinstance(entry.value, dict):
             continue
         match scenario.steps[entry.value["step"]] if "step" in entry.value else None:
             case Deliver(topic, seq) if (topic, seq) not in applied:
                 applied.add((topic, seq))
-                once.apply(scenario.event(topic, seq).reducer_args())
+                pending.append(scenario.event(topic, seq).reducer_args())
             case Conflict(topic, seq, payload) if (topic, seq) not in applied:
                 applied.add((topic, seq))
-                once.apply(forged(scenario.event(topic, seq), payload).reducer_args())
+                pending.append(forged(scenario.event(topic, seq), payload).reducer_args())
             case Compact(topic, through):
+                once.replay(pending)
+                pending = []
                 once.compact(stream_of(topic), through)
             case _:
                 pass
+    once.replay(pending)
     return once
+
+
+def _publisher_apply(scenario: Scenario, step: Step) -> ApplyEventArgs | None:
+    """The `apply` call a publisher step makes, or None for any other step."""
+    match step:
+        case Deliver(topic, seq):
+            return scenario.event(topic, seq).reducer_args()
+        case Conflict(topic, seq, payload):
+            return forged(scenario.event(topic, seq), payload).reducer_args()
+        case BadHash(topic, seq):
+            return wrong_hash(scenario.event(topic, seq))
+    return None
+
+
+def _send_applies(history: History, target: ModuleSession,
+                  applies: list[tuple[int, Step, ApplyEventArgs]]) -> None:
+    """Consecutive publisher applies go out together (`replay` pipelines them) and are
+    recorded in their order; any other step waits until they are answered, so a crash, a
+    client's call or a resume still meets exactly the deliveries before it."""
+    if not applies:
+        return
+    replies = target.replay([args for _, _, args in applies])
+    for (number, step, _), reply in zip(applies, replies, strict=True):
+        index = history.invoke("publisher", step.op, {"step": number, **step_fields(step)})
+        history.complete(index, COMPLETION[reply.status], error=reply.error)
+    applies.clear()
 
 
 ResumeHook = Callable[[History, int, Resume], None]
@@ -88,20 +118,16 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
     their place in the sequence. `Event` steps only journal: the journal is the scenario's."""
     history = History()
     target = target or env.fresh_module()
+    applies: list[tuple[int, Step, ApplyEventArgs]] = []
     for number, step in enumerate(scenario.steps):
+        args = _publisher_apply(scenario, step)
+        if args is not None:
+            applies.append((number, step, args))
+            continue
+        _send_applies(history, target, applies)
         match step:
             case Resume() if on_resume is not None:
                 on_resume(history, number, step)
-            case Deliver(topic, seq):
-                _record(history, "publisher", number, step,
-                        partial(target.apply, scenario.event(topic, seq).reducer_args()))
-            case Conflict(topic, seq, payload):
-                event = forged(scenario.event(topic, seq), payload)
-                _record(history, "publisher", number, step,
-                        partial(target.apply, event.reducer_args()))
-            case BadHash(topic, seq):
-                args = wrong_hash(scenario.event(topic, seq))
-                _record(history, "publisher", number, step, partial(target.apply, args))
             case Intrude(client, topic, seq):
                 _record(history, f"client:{client}", number, step,
                         partial(target.apply, scenario.event(topic, seq).reducer_args(),
@@ -121,6 +147,7 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                 history.snapshots[f"rebuild:{number}"] = _rebuild(env, scenario,
                                                                   seed).snapshot()
                 history.complete(index, EntryType.OK)
+    _send_applies(history, target, applies)
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
     if scenario.property == "idempotence" and redelivered(scenario):
         index = history.invoke("rebuilder", "deliver_once", {})

@@ -16,7 +16,7 @@ scenario that needs one the target lacks is reported as not applicable, naming i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +41,12 @@ class ModuleSession(Protocol):
     def database(self) -> Database: ...
 
     def apply(self, args: ApplyEventArgs, caller: str | None = None) -> Reply: ...
+
+    def replay(self, events: Sequence[ApplyEventArgs]) -> list[Reply]:
+        """`apply` each event in order as the publisher, the answers in the same order; may
+        pipeline the calls (a rebuild replays whole journals, and one round trip per event
+        bounds how many events a night checks)."""
+        ...
 
     def compact(self, stream_id: str, through_seq: int, caller: str | None = None) -> Reply: ...
 

@@ -12,7 +12,7 @@ mapping with every default.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,8 @@ from harness.contract.timestamps import format_ms
 from harness.env.stack import Database
 from harness.spacetime.errors import ReducerFailed, SpacetimeUnavailable
 from harness.spacetime.http import Identity, SpacetimeHttp
+from harness.spacetime.messages import TransactionUpdate
+from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import OK, Reply, ReplyStatus
 from harness.targets.capabilities import Capability
 from harness.targets.templates import render
@@ -198,6 +200,30 @@ class DeclaredModuleSession:
         call = self.mapping.apply
         return self._call(self._caller(caller), call.name,
                           render(call.args, module_fields(args, self.mapping)))
+
+    def replay(self, events: Sequence[ApplyEventArgs]) -> list[Reply]:
+        """Pipelined over one WebSocket as the publisher; an answer that never came is
+        INFO (outcome unknown) for it and every call after it."""
+        if not events:
+            return []
+        call = self.mapping.apply
+        calls = [(call.name, render(call.args, module_fields(args, self.mapping)))
+                 for args in events]
+        try:
+            with SpacetimeSubscriber.connect(self._database.url, self._database.name,
+                                             self._database.owner.token) as socket:
+                updates = socket.call_reducers_in_order(calls)
+        except SpacetimeUnavailable as exc:
+            return [Reply(ReplyStatus.INFO, str(exc))] * len(calls)
+        return [self._reply(update) for update in updates]
+
+    def _reply(self, update: TransactionUpdate) -> Reply:
+        """As `_call` answers: a refused call (bad arguments) raises, as over HTTP."""
+        try:
+            update.raise_for_status()
+        except ReducerFailed as exc:
+            return Reply(ReplyStatus.FAIL, self.contract_error(exc.message))
+        return OK
 
     def compact(self, stream_id: str, through_seq: int, caller: str | None = None) -> Reply:
         call = _present(self.mapping.compact, "compact")
