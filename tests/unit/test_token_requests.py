@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from hypothesis import find, given, settings
+from hypothesis.errors import NoSuchExample
 
+from harness.contract.canonical import CanonicalJsonError, canonical_json
 from harness.contract.sync_tokens import BUILD_ID_HEADER, ControlPolicy, RouteFamily
 from harness.generators.token_requests import (
     API_CASES,
@@ -82,6 +84,22 @@ def test_random_bodies_reach_every_kind_of_outcome(expect: tuple[Outcome, ...]) 
 def test_every_random_body_has_an_expected_outcome(body: dict[str, Any]) -> None:
     # None lands where §7 is silent, so every one tests T3 as well as parity.
     assert generated_case(body).expect
+
+
+def _encodable(body: dict[str, Any]) -> bool:
+    try:
+        canonical_json(body)
+    except CanonicalJsonError:
+        return False
+    return True
+
+
+def test_no_random_body_falls_outside_canonical_json() -> None:
+    """A scenario ID carries the body as canonical JSON (E4): an integer past 64 bits would
+    make the scenario unreportable, a harness error instead of a verdict."""
+    with pytest.raises(NoSuchExample):
+        find(token_bodies(), lambda body: not _encodable(body),
+             settings=settings(max_examples=3000, database=None))
 
 
 def test_cases_follow_the_declared_compat_policy() -> None:
