@@ -32,7 +32,7 @@ PROFILES = {
     "pr": Profile("pr", examples=25, derandomize=True, faults=False, write_database=False,
                   missing_golden_fails=True),
     "nightly": Profile("nightly", examples=150, derandomize=False, faults=True,
-                       write_database=True, missing_golden_fails=True, parts=30),
+                       write_database=True, missing_golden_fails=True, parts=50),
     "repro": Profile("repro", examples=1, derandomize=True, faults=False, write_database=False,
                      missing_golden_fails=False),
 }

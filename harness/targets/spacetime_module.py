@@ -26,6 +26,7 @@ from harness.env.stack import Database
 from harness.spacetime.errors import ReducerFailed, SpacetimeUnavailable
 from harness.spacetime.http import Identity, SpacetimeHttp
 from harness.spacetime.messages import TransactionUpdate
+from harness.spacetime.schema import ModuleSchema
 from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import OK, Reply, ReplyStatus
 from harness.targets.capabilities import Capability
@@ -136,6 +137,9 @@ class DeclaredModule:
 
     def __init__(self, mapping: ModuleMapping | None = None) -> None:
         self.mapping = mapping or ModuleMapping()
+        # Module digest -> its schema, read once: every database of a run holds the same
+        # module, and a replay's WebSocket needs the column types.
+        self._schemas: dict[str, ModuleSchema] = {}
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -149,15 +153,17 @@ class DeclaredModule:
         return frozenset(found)
 
     def bind(self, database: Database) -> DeclaredModuleSession:
-        return DeclaredModuleSession(database, self.mapping)
+        return DeclaredModuleSession(database, self.mapping, self._schemas)
 
 
 class DeclaredModuleSession:
     """Calls a published module over HTTP and reads its tables back with SQL."""
 
-    def __init__(self, database: Database, mapping: ModuleMapping) -> None:
+    def __init__(self, database: Database, mapping: ModuleMapping,
+                 schemas: dict[str, ModuleSchema] | None = None) -> None:
         self._database = database
         self.mapping = mapping
+        self._schemas = {} if schemas is None else schemas
         self._publisher = database.http()
         self._clients: dict[str, tuple[Identity, SpacetimeHttp]] = {}
 
@@ -211,11 +217,18 @@ class DeclaredModuleSession:
                  for args in events]
         try:
             with SpacetimeSubscriber.connect(self._database.url, self._database.name,
-                                             self._database.owner.token) as socket:
+                                             self._database.owner.token,
+                                             schema=self._schema()) as socket:
                 updates = socket.call_reducers_in_order(calls)
         except SpacetimeUnavailable as exc:
             return [Reply(ReplyStatus.INFO, str(exc))] * len(calls)
         return [self._reply(update) for update in updates]
+
+    def _schema(self) -> ModuleSchema:
+        digest = self._database.module_sha256
+        if digest not in self._schemas:
+            self._schemas[digest] = self._publisher.schema(self._database.name)
+        return self._schemas[digest]
 
     def _reply(self, update: TransactionUpdate) -> Reply:
         """As `_call` answers: a refused call (bad arguments) raises, as over HTTP."""
