@@ -53,6 +53,8 @@ def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) 
         argv += ["--shard", args.shard]
     if getattr(args, "example_db", None):
         argv += ["--example-db", args.example_db]
+    if getattr(args, "workers", None):
+        argv += ["-n", str(args.workers)]
     return argv
 
 

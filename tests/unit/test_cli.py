@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.commands.run import pytest_args
+from harness.config.load import load_config
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -43,3 +46,20 @@ def test_no_docker_is_exit_2_with_what_to_do() -> None:
     assert result.returncode == 2
     assert "cannot reach a Docker engine" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", ""])
+def test_a_bad_worker_count_is_exit_2(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--workers", text])
+    assert exited.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+def test_workers_become_xdist_processes(tmp_path: Path) -> None:
+    """`--workers N` is pytest-xdist's `-n N`; without it the suite runs in one process."""
+    config = load_config(None, Path(__file__).resolve().parents[2])
+    args = argparse.Namespace(profile="pr", stdb_url=None, stdb_image=None, module_features="")
+    assert "-n" not in pytest_args(args, config, tmp_path)
+    args.workers = 2
+    assert pytest_args(args, config, tmp_path)[-2:] == ["-n", "2"]
