@@ -1,6 +1,6 @@
 """Every speed figure of the harness and its goal, from one command, as one table.
 
-    .venv/bin/python -m benchmarks [--nightly-examples 10] [--skip-nightly]
+    .venv/bin/python -m benchmarks [--nightly-examples 10] [--nightly-workers 2] [--skip-nightly]
 
 Each row is measured in this run by the same commands a user runs (`stdb-harness run`, the
 two micro-benchmarks of this folder), except the mutant detection times, which are read
@@ -61,15 +61,21 @@ def pr_gate(folder: Path) -> list[Row]:
                 wall <= 60)]
 
 
-def nightly(folder: Path, examples: int) -> list[Row]:
-    wall, summary = _harness_run(folder / "nightly", "--profile", "nightly", "--max-examples",
-                                 str(examples))
-    events = int(summary["events_checked"])
-    scenarios = sum(int(p["scenarios"]) for p in summary["properties"].values())
-    per_hour = events / wall * 3600
-    return [Row("nightly events checked per hour", f"{per_hour:,.0f} "
-                f"({scenarios / wall * 3600:,.0f} scenarios/h)", ">= 1,000,000",
-                per_hour >= 1_000_000)]
+def nightly(folder: Path, examples: int, workers: int) -> list[Row]:
+    """One process, then `workers` xdist processes (one SpacetimeDB each) in the same run."""
+    rows = []
+    for processes in sorted({1, workers}):
+        extra = ["--workers", str(processes)] if processes > 1 else []
+        wall, summary = _harness_run(folder / f"nightly-{processes}", "--profile", "nightly",
+                                     "--max-examples", str(examples), *extra)
+        events = int(summary["events_checked"])
+        scenarios = sum(int(p["scenarios"]) for p in summary["properties"].values())
+        per_hour = events / wall * 3600
+        rows.append(Row(f"nightly events checked per hour, {processes} process(es)",
+                        f"{per_hour:,.0f} ({scenarios / wall * 3600:,.0f} scenarios/h; "
+                        f"{events} events in {wall:.0f} s)", ">= 1,000,000",
+                        per_hour >= 1_000_000))
+    return rows
 
 
 def micro() -> list[Row]:
@@ -116,12 +122,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nightly-examples", type=int, default=10)
     parser.add_argument("--skip-nightly", action="store_true")
+    parser.add_argument("--nightly-workers", type=int, default=2,
+                        help="also run the nightly in this many xdist processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stdb-bench-") as tmp:
         folder = Path(tmp)
         rows = [*pr_gate(folder)]
         if not args.skip_nightly:
-            rows += nightly(folder, args.nightly_examples)
+            rows += nightly(folder, args.nightly_examples, args.nightly_workers)
         rows += [*micro(), *mutants(), cold_setup()]
     width = max(len(row.figure) for row in rows)
     print(f"{'figure':<{width}}  {'goal':<14} {'met':<4} measured")
