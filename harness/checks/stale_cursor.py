@@ -63,6 +63,9 @@ def _client_violations(who: str, step: Resume, expected: Outcome,
     steps = record["steps"]
     delivered = [s["seq"] for s in steps if s["kind"] == "Delivered"]
     answer = _answer(record, expected)
+    if answer is None and any(s["kind"] == "SnapshotLoaded" for s in steps):
+        yield from _recovered_after_reconnect(who, cursor, steps, head, record["cursor"])
+        return
     if answer is None:
         want = list(range(cursor + 1, head + 1))
         if delivered != want:
@@ -90,6 +93,36 @@ def _client_violations(who: str, step: Resume, expected: Outcome,
                         f"{delivered}, expected {want}")
     if record["cursor"] != head:
         yield Violation("R4", f"{who}: ended at cursor {record['cursor']}, module head {head}")
+
+
+def _recovered_after_reconnect(who: str, cursor: int, steps: list[dict[str, Any]], head: int,
+                               final_cursor: int) -> Iterator[Violation]:
+    """A resumable cursor whose connection was lost later (a server restart): the client
+    resumed from its own cursor, and where that had gone stale in the meantime (the stream
+    outran the budget) it loaded a snapshot (R4). Each stretch of deliveries continues
+    exactly where the cursor or the snapshot left off, and the last reaches the head."""
+    expected_next, stale, delivered = cursor + 1, False, []
+    for step in steps[1:]:
+        if step["kind"] == "Resumed":
+            stale = (step.get("error") or "").startswith("stale_cursor")
+        elif step["kind"] == "SnapshotLoaded":
+            if not stale:
+                yield Violation("R4", f"{who}: loaded a snapshot at {step['head_seq']} "
+                                "though no resume was answered stale_cursor")
+                return
+            expected_next = step["head_seq"] + 1
+        elif step["kind"] == "Delivered":
+            delivered.append(step["seq"])
+            if step["seq"] != expected_next:
+                yield Violation("R2", f"{who} resumed at {cursor}, reconnected and "
+                                f"recovered: delivered {delivered}, seq {step['seq']} where "
+                                f"{expected_next} was next")
+                return
+            expected_next += 1
+    if expected_next != head + 1 or final_cursor != head:
+        yield Violation("R2", f"{who} resumed at {cursor}, reconnected and recovered: ended "
+                        f"at cursor {final_cursor} having delivered {delivered}, module head "
+                        f"{head}")
 
 
 def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:

@@ -65,3 +65,42 @@ def test_a_right_answer_with_the_gap_delivered_passes() -> None:
     steps = [{"kind": "Resumed", "cursor": 0, "replay_budget": 0, "error": None},
              {"kind": "Delivered", "seq": 1}]
     assert stale_cursor.check(SCENARIO, history(None, steps, cursor=1)).ok
+
+
+# A resumable cursor whose connection a server restart cut: the client resumed again from its
+# own cursor, which the stream had outrun by then (budget 0), so it recovered by snapshot.
+OUTRUN = ("stale_cursor reason=replay_budget_exceeded stream_id={s} requested_after_seq=0 "
+          "oldest_available_cursor=0 head_cursor=1 replay_budget=0")
+
+
+def _reconnected(*after_snapshot: dict[str, Any], stale: bool = True) -> list[dict[str, Any]]:
+    return [{"kind": "Resumed", "cursor": 0, "replay_budget": 0, "error": None},
+            {"kind": "Resumed", "cursor": 0, "replay_budget": 0,
+             "error": OUTRUN.format(s=stream_of(W)) if stale else None},
+            {"kind": "SnapshotLoaded", "head_seq": 1},
+            {"kind": "Resumed", "cursor": 1, "replay_budget": 0, "error": None},
+            *after_snapshot]
+
+
+def test_a_reconnect_that_found_its_cursor_stale_and_recovered_is_conformant() -> None:
+    assert stale_cursor.check(SCENARIO, history(None, _reconnected(), cursor=1)).ok
+
+
+def test_delivering_what_the_snapshot_already_holds_after_a_reconnect_is_R2() -> None:
+    steps = _reconnected({"kind": "Delivered", "seq": 1})
+    result = stale_cursor.check(SCENARIO, history(None, steps, cursor=1))
+    assert result.broken_rules == ("R2",)
+    assert "seq 1 where 2 was next" in result.explain()
+
+
+def test_a_snapshot_no_stale_answer_called_for_is_R4() -> None:
+    steps = _reconnected(stale=False)
+    result = stale_cursor.check(SCENARIO, history(None, steps, cursor=1))
+    assert result.broken_rules == ("R4",)
+
+
+def test_a_reconnect_that_stops_short_of_the_head_is_R2() -> None:
+    steps = _reconnected()[:2]  # stale again, and no recovery
+    result = stale_cursor.check(SCENARIO, history(None, [*steps, {"kind": "SnapshotLoaded",
+                                                                  "head_seq": 0}], cursor=0))
+    assert result.broken_rules == ("R2",)
