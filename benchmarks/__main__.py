@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from harness.env.cache import cache_root
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -107,8 +108,7 @@ def mutants() -> list[Row]:
 def cold_setup() -> Row:
     """What the last `scripts/bootstrap` that began without a harness cache measured (only
     such a machine can measure it; this run would find everything built)."""
-    cache = Path(os.environ.get("STDB_HARNESS_CACHE", Path.home() / ".cache" / "stdb-harness"))
-    kept = cache / "cold-setup.json"
+    kept = cache_root() / "cold-setup.json"
     if not kept.is_file():
         return Row("cold set-up (min)", "not measured on this machine (its cache predates "
                    "the record; see README)", "<= 10", None)

@@ -31,12 +31,11 @@ def _argument(check: Callable[[str], object]) -> Callable[[str], str]:
     return parse
 
 
-def _positive(text: str) -> int:
+def _check_workers(text: str) -> None:
     """A count of at least 1."""
     if not text.strip().isdigit() or int(text) < 1:
         raise HarnessError(f"bad --workers {text!r}: not a whole number of at least 1",
                            "pass --workers N with N >= 1, e.g. --workers 2")
-    return int(text)
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="Hypothesis example database in this Redis "
                                  "(redis://host:port/N), shared by shards and machines; "
                                  "nightly profile")
-    run_parser.add_argument("--workers", type=_argument(_positive), default=None, metavar="N",
+    run_parser.add_argument("--workers", type=_argument(_check_workers), default=None, metavar="N",
                             help="run the properties in N processes (pytest-xdist), each with "
                                  "its own SpacetimeDB; one summary")
     _target_options(run_parser)

@@ -157,7 +157,8 @@ class DeclaredModule:
 
 
 class DeclaredModuleSession:
-    """Calls a published module over HTTP and reads its tables back with SQL."""
+    """Calls a published module over HTTP (a batch of publisher applies pipelined over a
+    WebSocket) and reads its tables back with SQL."""
 
     def __init__(self, database: Database, mapping: ModuleMapping,
                  schemas: dict[str, ModuleSchema] | None = None) -> None:
@@ -208,8 +209,9 @@ class DeclaredModuleSession:
                           render(call.args, module_fields(args, self.mapping)))
 
     def replay(self, events: Sequence[ApplyEventArgs]) -> list[Reply]:
-        """Pipelined over one WebSocket as the publisher; an answer that never came is
-        INFO (outcome unknown) for it and every call after it."""
+        """Pipelined over one WebSocket as the publisher. If the socket fails, no call of
+        the batch has a known answer: all are INFO (outcome unknown) once any was sent, and
+        FAIL "unavailable" when none could be, as `_call` answers one call."""
         if not events:
             return []
         call = self.mapping.apply
@@ -221,7 +223,9 @@ class DeclaredModuleSession:
                                              schema=self._schema()) as socket:
                 updates = socket.call_reducers_in_order(calls)
         except SpacetimeUnavailable as exc:
-            return [Reply(ReplyStatus.INFO, str(exc))] * len(calls)
+            if exc.outcome_unknown:
+                return [Reply(ReplyStatus.INFO, str(exc))] * len(calls)
+            return [Reply(ReplyStatus.FAIL, f"unavailable: {exc}")] * len(calls)
         return [self._reply(update) for update in updates]
 
     def _schema(self) -> ModuleSchema:

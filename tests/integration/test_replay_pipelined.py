@@ -8,8 +8,11 @@ database that holds something else than the journal it was fed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.contract.snapshot import snapshot_json
 from harness.env.stack import Stack
+from harness.targets.base import ReplyStatus
 from harness.targets.spacetime_module import DeclaredModule, DeclaredModuleSession
 from tests.integration.test_rules_module import run_steps
 from tests.journals import mixed_journal
@@ -34,3 +37,13 @@ def test_a_pipelined_replay_pairs_every_answer_with_its_call_and_keeps_the_order
 
 def test_an_empty_replay_calls_nothing(target: DeclaredModuleSession) -> None:
     assert target.replay([]) == []
+
+
+def test_a_replay_that_reached_no_server_fails_every_call_as_unavailable(
+    target: DeclaredModuleSession,
+) -> None:
+    """Nothing was sent, so nothing may have taken effect: FAIL, as one HTTP call answers."""
+    nowhere = DeclaredModule().bind(replace(target.database, url="http://127.0.0.1:9"))
+    replies = nowhere.replay([event.reducer_args() for event in run_steps(2, "run:x:events")])
+    assert [r.status for r in replies] == [ReplyStatus.FAIL, ReplyStatus.FAIL]
+    assert all((r.error or "").startswith("unavailable: ") for r in replies)
