@@ -12,8 +12,10 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
@@ -33,6 +35,12 @@ class SweepResult:
         return len(self.containers) + len(self.networks) + len(self.volumes)
 
 
+# How long a sweep waits for a container that is listed but cannot be removed yet: Docker
+# lists a container while its creation is still under way (inspect and remove answer 404
+# until it finishes), so a signal that lands mid-create would otherwise leave it behind.
+CREATION_PATIENCE_S = 15.0
+
+
 def sweep(client: docker.DockerClient, only_this_run: bool = False,
           only_this_process: bool = False) -> SweepResult:
     """Remove every labelled container, network and volume (or only this run's, or only
@@ -41,12 +49,7 @@ def sweep(client: docker.DockerClient, only_this_run: bool = False,
                  else f"{RUN_LABEL}={RUN_ID}" if only_this_run else HARNESS_LABEL]
     filters = {"label": selectors}
     result = SweepResult()
-    for container in client.containers.list(all=True, filters=filters):
-        try:
-            container.remove(force=True, v=True)
-            result.containers.append(container.name)
-        except NotFound:
-            pass
+    _remove_containers(client, filters, result)
     for network in client.networks.list(filters=filters):
         try:
             network.remove()
@@ -60,6 +63,33 @@ def sweep(client: docker.DockerClient, only_this_run: bool = False,
         except (NotFound, APIError):
             pass
     return result
+
+
+def _remove_containers(client: docker.DockerClient, filters: dict[str, list[str]],
+                       result: SweepResult) -> None:
+    """Remove until nothing matching is listed, so one still being created is waited for.
+
+    The plain listing (not `containers.list`, which inspects each one and fails on a
+    container that vanishes or is still being created) is what makes this safe to run
+    while another process creates or removes containers.
+    """
+    deadline = time.monotonic() + CREATION_PATIENCE_S
+    while True:
+        listed = client.api.containers(all=True, filters=filters)
+        for entry in listed:
+            try:
+                client.api.remove_container(entry["Id"], force=True, v=True)
+                result.containers.append(_container_name(entry))
+            except (NotFound, APIError):
+                pass  # gone meanwhile, still being created, or its removal under way
+        if not listed or time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
+
+
+def _container_name(entry: dict[str, Any]) -> str:
+    names: list[str] = entry.get("Names") or [entry["Id"][:12]]
+    return names[0].lstrip("/")
 
 
 _installed = False
