@@ -31,11 +31,13 @@ def _argument(check: Callable[[str], object]) -> Callable[[str], str]:
     return parse
 
 
-def _check_workers(text: str) -> None:
-    """A count of at least 1."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise HarnessError(f"bad --workers {text!r}: not a whole number of at least 1",
-                           "pass --workers N with N >= 1, e.g. --workers 2")
+def _count_for(option: str) -> Callable[[str], None]:
+    """The check of a count of at least 1 given as `option`."""
+    def check(text: str) -> None:
+        if not text.strip().isdigit() or int(text) < 1:
+            raise HarnessError(f"bad {option} {text!r}: not a whole number of at least 1",
+                               f"pass {option} N with N >= 1, e.g. {option} 2")
+    return check
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -83,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="Hypothesis example database in this Redis "
                                  "(redis://host:port/N), shared by shards and machines; "
                                  "nightly profile")
-    run_parser.add_argument("--workers", type=_argument(_check_workers), default=None, metavar="N",
+    run_parser.add_argument("--workers", type=_argument(_count_for("--workers")), default=None,
+                            metavar="N",
                             help="run the properties in N processes (pytest-xdist), each with "
                                  "its own SpacetimeDB; one summary")
     _target_options(run_parser)
@@ -97,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     mutants_parser = commands.add_parser("mutants", help="the pr profile against every mutant")
     mutants_parser.add_argument("--only", nargs="*", help="mutant names (default: all)")
     mutants_parser.add_argument("--max-examples", type=int, default=None)
+    mutants_parser.add_argument(
+        "--jobs", type=_argument(_count_for("--jobs")), default="1", metavar="N",
+        help="mutants run at once, each its own run process (default 1: detection times "
+             "then measure one run alone)")
     mutants_parser.add_argument("--reports-dir", default=None)
     add_config_option(mutants_parser)
     mutants_parser.set_defaults(handler=mutants.run_mutants)

@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,16 @@ def _run_one(target: MutantConfig, config: HarnessConfig, reports: Path,
         "detection_s": first.get("detected_after_s") if first else None,
         "wall_s": wall,
     }
+
+
+def _run_with_one_retry(target: MutantConfig, config: HarnessConfig, reports: Path,
+                        extra: list[str]) -> dict[str, Any]:
+    row = _run_one(target, config, reports, extra)
+    if row["status"] == "harness_error":
+        # The run could not finish (an environment hiccup, not a verdict either way):
+        # run it once more and say so. An escape (exit 0) is never re-run.
+        row = {**_run_one(target, config, reports, extra), "retried_after_harness_error": True}
+    return row
 
 
 def write_report(reports: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -109,18 +120,17 @@ def run_mutants(args: argparse.Namespace) -> int:
                            f"{config.path} declares no mutants",
                            f"declared: {', '.join(config.mutants) or 'none'}")
     extra = ["--max-examples", str(args.max_examples)] if args.max_examples else []
-    rows = []
-    for name in names:
-        row = _run_one(config.mutants[name], config, reports, extra)
-        if row["status"] == "harness_error":
-            # The run could not finish (an environment hiccup, not a verdict either way):
-            # run it once more and say so. An escape (exit 0) is never re-run.
-            row = {**_run_one(config.mutants[name], config, reports, extra),
-                   "retried_after_harness_error": True}
-        print(f"{name:<30} {row['status']:<14} by {','.join(row['properties']) or '-':<28} "
-              f"detection={row['detection_s']}s events={row['counterexample_events']} "
-              f"wall={row['wall_s']}s", flush=True)
-        rows.append(row)
+    with ThreadPoolExecutor(max_workers=int(args.jobs)) as pool:
+        # Each mutant is a process of its own; the threads only wait for them.
+        finished = pool.map(lambda name: _run_with_one_retry(config.mutants[name], config,
+                                                             reports, extra), names)
+        rows = []
+        for row in finished:
+            print(f"{row['name']:<30} {row['status']:<14} by "
+                  f"{','.join(row['properties']) or '-':<28} "
+                  f"detection={row['detection_s']}s events={row['counterexample_events']} "
+                  f"wall={row['wall_s']}s", flush=True)
+            rows.append(row)
     report = write_report(reports, rows)
     print(f"caught {report['caught']}/{report['total']}; median detection "
           f"{report['median_detection_s']} s (worst {report['worst_detection_s']} s); median "

@@ -40,8 +40,11 @@ LACKS = {"module.compact", "module.resume_reducer", "control.api_v1_routes",
 def foreign_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], str]:
     reports = tmp_path_factory.mktemp("foreign-reports")
     started = time.monotonic()
+    # Two worker processes, each with its own SpacetimeDB and stub services: a foreign
+    # target must work sharded too, and its shrinking (the state machine's alone reaches
+    # Hypothesis's five-minute cap) halves in wall time.
     result = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--config", str(CONFIG),
-                             "--reports-dir", str(reports)],
+                             "--workers", "2", "--reports-dir", str(reports)],
                             capture_output=True, text=True, timeout=1800, check=False, cwd=REPO)
     print(f"foreign example run: exit {result.returncode} in "
           f"{time.monotonic() - started:.1f}s\n{result.stdout[-3000:]}")

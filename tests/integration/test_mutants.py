@@ -26,7 +26,8 @@ def test_every_mutant_is_caught_by_the_pr_profile(request: pytest.FixtureRequest
                                                    harness_config: HarnessConfig) -> None:
     if not (os.environ.get("CI") or request.config.getoption("--run-mutants")):
         pytest.skip("MUTANT MATRIX NOT RUN: it runs in CI or with --run-mutants")
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "mutants",
+    # Two at a time: each run waits on containers and the server as much as it computes.
+    result = subprocess.run([sys.executable, "-m", "harness.cli", "mutants", "--jobs", "2",
                              "--config", str(harness_config.path),
                              "--reports-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=3600, check=False)

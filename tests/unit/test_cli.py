@@ -49,11 +49,13 @@ def test_no_docker_is_exit_2_with_what_to_do() -> None:
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "two", ""])
-def test_a_bad_worker_count_is_exit_2(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("command", "option"), [("run", "--workers"), ("mutants", "--jobs")])
+def test_a_bad_count_is_exit_2(command: str, option: str, text: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["run", "--workers", text])
+        main([command, option, text])
     assert exited.value.code == 2
-    assert "--workers" in capsys.readouterr().err
+    assert f"bad {option}" in capsys.readouterr().err
 
 
 def test_workers_become_xdist_processes(tmp_path: Path) -> None:
