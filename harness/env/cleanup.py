@@ -20,7 +20,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
-from harness.env.labels import HARNESS_LABEL, PROCESS_ID, PROCESS_LABEL, RUN_ID, RUN_LABEL
+from harness.env.labels import HARNESS_LABEL, PROCESS_ID, PROCESS_LABEL
 
 
 @dataclass
@@ -41,13 +41,11 @@ class SweepResult:
 CREATION_PATIENCE_S = 15.0
 
 
-def sweep(client: docker.DockerClient, only_this_run: bool = False,
-          only_this_process: bool = False) -> SweepResult:
-    """Remove every labelled container, network and volume (or only this run's, or only
-    this process's: a pytest-xdist worker's, whose siblings share the run id)."""
-    selectors = [f"{PROCESS_LABEL}={PROCESS_ID}" if only_this_process
-                 else f"{RUN_LABEL}={RUN_ID}" if only_this_run else HARNESS_LABEL]
-    filters = {"label": selectors}
+def sweep(client: docker.DockerClient, selector: str = HARNESS_LABEL) -> SweepResult:
+    """Remove every container, network and volume matching the label `selector`: by
+    default all the harness made; `this_process()` for a pytest-xdist worker's own, whose
+    siblings share the run id; a run's label for a test that started that run."""
+    filters = {"label": [selector]}
     result = SweepResult()
     _remove_containers(client, filters, result)
     for network in client.networks.list(filters=filters):
@@ -65,6 +63,11 @@ def sweep(client: docker.DockerClient, only_this_run: bool = False,
     return result
 
 
+def this_process() -> str:
+    """The label selector of what this process started."""
+    return f"{PROCESS_LABEL}={PROCESS_ID}"
+
+
 def _remove_containers(client: docker.DockerClient, filters: dict[str, list[str]],
                        result: SweepResult) -> None:
     """Remove until nothing matching is listed, so one still being created is waited for.
@@ -80,7 +83,7 @@ def _remove_containers(client: docker.DockerClient, filters: dict[str, list[str]
             try:
                 client.api.remove_container(entry["Id"], force=True, v=True)
                 result.containers.append(_container_name(entry))
-            except (NotFound, APIError):
+            except APIError:
                 pass  # gone meanwhile, still being created, or its removal under way
         if not listed or time.monotonic() > deadline:
             return
@@ -141,7 +144,7 @@ def install_cleanup(client: docker.DockerClient) -> None:
 def _sweep_quietly(client: docker.DockerClient) -> None:
     _end_processes()
     try:
-        sweep(client, only_this_process=True)
+        sweep(client, this_process())
     except Exception as exc:  # cleanup must not mask the real exit reason
         print(f"[stdb-harness] cleanup failed: {exc}; run `stdb-harness env down`",
               file=sys.stderr)

@@ -7,7 +7,6 @@ be gone when the process has exited.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from harness.env.cleanup import sweep
 from harness.env.labels import RUN_LABEL
 
 
@@ -46,18 +46,8 @@ def test_an_interrupted_run_leaves_nothing_behind(signum: int, tmp_path: Path) -
         if process.poll() is None:
             process.kill()
             process.wait()
-            _remove_everything_labelled(client, selector)
+            sweep(client, selector["label"])  # it could not clean up after kill -9
     assert code != 0
     assert client.api.containers(all=True, filters=selector) == []
     assert client.networks.list(filters=selector) == []
 
-
-def _remove_everything_labelled(client: docker.DockerClient,
-                                selector: dict[str, str]) -> None:
-    """A run this test had to kill -9 could not clean up; the test must not leak for it."""
-    for entry in client.api.containers(all=True, filters=selector):
-        with contextlib.suppress(docker.errors.APIError):
-            client.api.remove_container(entry["Id"], force=True, v=True)
-    for network in client.networks.list(filters=selector):
-        with contextlib.suppress(docker.errors.APIError):
-            network.remove()

@@ -15,7 +15,7 @@ import pytest
 from docker.errors import NotFound
 
 from harness.env import cleanup
-from harness.env.cleanup import sweep
+from harness.env.cleanup import sweep, this_process
 
 
 @dataclass
@@ -52,7 +52,7 @@ class _Client:
 
 def test_a_container_still_being_created_is_waited_for_and_removed() -> None:
     daemon = _DaemonWithACreateUnderWay(still_creating=3)
-    result = sweep(cast(docker.DockerClient, _Client(daemon)), only_this_process=True)
+    result = sweep(cast(docker.DockerClient, _Client(daemon)), this_process())
     assert daemon.removed == ["c0ffee" * 10]
     assert result.containers == ["being-created"]
     assert daemon.attempts == 4
@@ -62,6 +62,6 @@ def test_a_container_that_never_becomes_removable_ends_the_sweep_in_time(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cleanup, "CREATION_PATIENCE_S", 0.5)
     daemon = _DaemonWithACreateUnderWay(still_creating=10_000)
-    result = sweep(cast(docker.DockerClient, _Client(daemon)), only_this_process=True)
+    result = sweep(cast(docker.DockerClient, _Client(daemon)), this_process())
     assert result.containers == []
     assert 1 < daemon.attempts < 10
