@@ -139,7 +139,7 @@ def _load(config: pytest.Config) -> tuple[HarnessConfig | None, HarnessError | N
             mutant = loaded.mutants[name]
             overrides |= mutant.overrides
         features = [f for f in config.getoption("--module-features").split(",") if f]
-        if features:
+        if features and loaded.module_source is not None:
             overrides["module.features"] = [*loaded.module_source.features, *features]
         if overrides:
             loaded = parse_config(loaded.path, loaded.raw, overrides)
@@ -261,10 +261,12 @@ def harness_config(request: pytest.FixtureRequest) -> HarnessConfig:
 
 
 @pytest.fixture(scope="session")
-def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
-    """The session's SpacetimeDB, started once and removed at the end."""
+def stack(request: pytest.FixtureRequest, harness_config: HarnessConfig) -> Iterator[Stack]:
+    """The session's SpacetimeDB, started once and removed at the end (none for a target
+    without a module)."""
     options = StackOptions(stdb_url=request.config.getoption("--stdb-url"),
-                           stdb_image=request.config.getoption("--stdb-image"))
+                           stdb_image=request.config.getoption("--stdb-image"),
+                           spacetimedb=harness_config.module is not None)
     try:
         running = Stack(options).start()
     except DockerUnavailable as exc:
@@ -279,8 +281,9 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def module_wasm(harness_config: HarnessConfig) -> BuiltModule:
-    """The configured module compiled for wasm32 (cargo skips the work when unchanged)."""
+def module_wasm(harness_config: HarnessConfig) -> BuiltModule | None:
+    """The configured module compiled for wasm32 (cargo skips the work when unchanged);
+    None for a target without a module."""
     try:
         return configured_wasm(harness_config)
     except HarnessError as exc:
@@ -288,13 +291,16 @@ def module_wasm(harness_config: HarnessConfig) -> BuiltModule:
 
 
 @pytest.fixture
-def database(stack: Stack, module_wasm: BuiltModule) -> Database:
+def database(stack: Stack, module_wasm: BuiltModule | None) -> Database:
     """A freshly published module under test, owned by a fresh identity."""
+    if module_wasm is None:
+        pytest.skip("not applicable: the target has no module")
     return stack.publish(module_wasm)
 
 
 @pytest.fixture(scope="session")
-def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: BuiltModule,
+def run_environment(request: pytest.FixtureRequest, stack: Stack,
+                    module_wasm: BuiltModule | None,
                     harness_config: HarnessConfig) -> Iterator[RunEnvironment]:
     """The configured target, assembled in the session's stack."""
     try:
@@ -306,6 +312,7 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack, module_wasm: B
     environment = RunEnvironment(stack, target, module_wasm)
     session.lacking = {c.value: list(RULES_NEEDING[c]) for c in sorted(Capability)
                        if c not in environment.capabilities}
+    session.lacking |= {part: coverage.rules_needing(part) for part in sorted(target.absent)}
     if session.mutant is not None:
         session.target_pins["mutant"] = session.mutant.name
     yield environment
@@ -514,7 +521,8 @@ def clause_rows(state: HarnessSession) -> list[dict[str, Any]]:
             unreached.update(record.unreached)
     has = [c for c in Capability if c.value not in state.lacking]
     absolute = state.target_pins.get("contract.absolute", "").split()
-    return coverage.matrix(exercised, violated, unreached, has, absolute)
+    absent = [name for name in state.lacking if name.startswith("module.tables.")]
+    return coverage.matrix(exercised, violated, unreached, has, absolute, absent=absent)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from harness.checks import coverage, idempotence, rebuild, stale_cursor
 from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import PUBLISHER, expect
-from harness.checks.verdict import Verdict
+from harness.checks.verdict import Verdict, adopted
 from harness.history import EntryType, History
 from harness.model.module import ReferenceModel
 from harness.reports import summary
@@ -83,8 +83,8 @@ HAS = [c for c in Capability if c is not Capability.MODULE_COMPACT]
 PROFILE = "EMPRG"
 VIOLATED = {"E6.duplicate": 1, "P1.step": 1, "R3.replay_budget_exceeded": 1, "R4.recovery": 1}
 CLAUSE_ROWS = coverage.matrix(
-    {c.id: 5 for c in CLAUSES.values() if c.needs <= set(HAS)
-     and (c.relative or c.rule[:1] in PROFILE) and c.id != "M1.sequence_conflict"},
+    {c.id: 5 for c in CLAUSES.values() if not c.lacks(HAS, ())
+     and (c.relative or adopted(c.rule, PROFILE)) and c.id != "M1.sequence_conflict"},
     VIOLATED, {}, HAS, PROFILE)
 
 

@@ -11,7 +11,7 @@ exercised; the run summary shows every clause as exercised, violated or not appl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -25,7 +25,10 @@ CLIENT = frozenset({Capability.MODULE_APPLY, Capability.CLIENT})
 PUBLISHER = frozenset({Capability.PUBLISHER})
 CONTROL = frozenset({Capability.CONTROL})
 V1 = frozenset({Capability.CONTROL, Capability.CONTROL_API_V1})
-RETIRABLE = frozenset({Capability.CONTROL, Capability.CONTROL_RETIRED_AT_START})
+# A retirement to judge: declared by the service, made by its start-up configuration, or
+# switched at run time by the scenario's policy step.
+RETIREMENT = frozenset({Capability.CONTROL_RETIRED_DECLARED, Capability.CONTROL_RETIRED_AT_START,
+                        Capability.CONTROL_POLICY_TOGGLE})
 
 
 def _with(base: frozenset[Capability], *more: Capability) -> frozenset[Capability]:
@@ -34,14 +37,33 @@ def _with(base: frozenset[Capability], *more: Capability) -> frozenset[Capabilit
 
 @dataclass(frozen=True)
 class Clause:
+    """`needs`: every one of these capabilities; `needs_any`: at least one of these (when
+    given); `tables`: the contract tables and columns (`stream_head.oldest_seq`) the
+    clause's comparison reads, which a module may not have."""
+
     id: str
     title: str
     needs: frozenset[Capability]
     relative: bool = False
+    tables: tuple[str, ...] = ()
+    needs_any: frozenset[Capability] = frozenset()
 
     @property
     def rule(self) -> str:
         return self.id.split(".", 1)[0]
+
+    def lacks(self, has: Collection[Capability], absent: Collection[str]) -> list[str]:
+        """What a target with capabilities `has`, lacking the tables and columns `absent`
+        (as config keys: `module.tables.run_summary`), would need for this clause."""
+        missing = sorted(c.value for c in self.needs - set(has))
+        if self.needs_any and not self.needs_any & set(has):
+            missing.append("one of " + ", ".join(sorted(c.value for c in self.needs_any)))
+        for part in self.tables:
+            key = f"module.tables.{part}"
+            table = f"module.tables.{part.split('.', 1)[0]}"
+            if key in absent or table in absent:
+                missing.append(table if table in absent else key)
+        return missing
 
 
 _CLAUSES = (
@@ -61,29 +83,36 @@ _CLAUSES = (
            APPLY),
     Clause("M1.compacted", "a seq below the retention floor succeeds, no change", COMPACT,
            True),
-    Clause("M1.insert", "the next seq is stored and folded", APPLY, True),
+    Clause("M1.insert", "the next seq is stored and folded", APPLY, True, ("sync_event",)),
     Clause("M2.refused", "a refused call changes nothing", APPLY, True),
     Clause("M2.crash", "a server crash loses no committed call", CRASH),
-    Clause("M3.unique", "one row per (stream, seq), no gap", APPLY, True),
-    Clause("M4.compact", "compaction drops the tail, keeps projections", COMPACT),
+    Clause("M3.unique", "one row per (stream, seq), no gap", APPLY, True,
+           ("sync_event", "stream_head")),
+    Clause("M4.compact", "compaction drops the tail, keeps projections", COMPACT,
+           tables=("sync_event", "stream_head.oldest_seq")),
     Clause("M4.beyond_head", "compaction past head is refused", COMPACT),
     Clause("M5.interleavings", "replays in different interleavings agree", APPLY, True),
     Clause("M6.forward", "a checkpoint moves forward", ACK),
     Clause("M6.regression", "a checkpoint never moves back", ACK),
     Clause("M6.ahead", "a checkpoint never passes head", ACK),
     Clause("M6.per_caller", "a second caller's ack on the same stream leaves the first's",
-           ACK),
-    Clause("P1.new_row", "a run's first event creates its row", APPLY),
-    Clause("P1.created_again", "run.created on an existing run is ignored", APPLY),
-    Clause("P1.step", "run.step counts steps and tokens", APPLY),
-    Clause("P1.completed", "run.completed sets the outcome", APPLY),
-    Clause("P1.cancelled", "run.cancelled ends the run", APPLY),
-    Clause("P1.after_end", "events after the end are only counted as ignored", APPLY),
-    Clause("P2.online", "an offline worker coming online opens a session", APPLY),
-    Clause("P2.online_again", "an online worker reporting again (another region)", APPLY),
-    Clause("P2.heartbeat", "a heartbeat while online is counted", APPLY),
-    Clause("P2.heartbeat_offline", "a heartbeat while offline is ignored", APPLY),
-    Clause("P2.offline", "worker.offline", APPLY),
+           ACK, tables=("stream_checkpoint",)),
+    Clause("P1.new_row", "a run's first event creates its row", APPLY, tables=("run_summary",)),
+    Clause("P1.created_again", "run.created on an existing run is ignored",
+           APPLY, tables=("run_summary",)),
+    Clause("P1.step", "run.step counts steps and tokens", APPLY, tables=("run_summary",)),
+    Clause("P1.completed", "run.completed sets the outcome", APPLY, tables=("run_summary",)),
+    Clause("P1.cancelled", "run.cancelled ends the run", APPLY, tables=("run_summary",)),
+    Clause("P1.after_end", "events after the end are only counted as ignored",
+           APPLY, tables=("run_summary",)),
+    Clause("P2.online", "an offline worker coming online opens a session",
+           APPLY, tables=("worker_status",)),
+    Clause("P2.online_again", "an online worker reporting again (another region)",
+           APPLY, tables=("worker_status",)),
+    Clause("P2.heartbeat", "a heartbeat while online is counted", APPLY, tables=("worker_status",)),
+    Clause("P2.heartbeat_offline", "a heartbeat while offline is ignored",
+           APPLY, tables=("worker_status",)),
+    Clause("P2.offline", "worker.offline", APPLY, tables=("worker_status",)),
     Clause("P3.note", "a note on another stream folds into nothing", APPLY),
     Clause("P4.invalid_payload", "a payload missing a field or of a wrong type is refused",
            APPLY),
@@ -128,9 +157,8 @@ _CLAUSES = (
     Clause("T4.response", "a minted token and its fields", CONTROL),
     Clause("T5.api", "the /api alias answers as its canonical route", CONTROL, True),
     Clause("T5.api_v1", "the /api/v1 alias answers as its canonical route", V1, True),
-    Clause("T6.api", "a retired /api alias answers 404", RETIRABLE),
-    Clause("T6.api_v1", "a retired /api/v1 alias answers 404",
-           _with(V1, Capability.CONTROL_RETIRED_AT_START)),
+    Clause("T6.api", "a retired /api alias answers 404", CONTROL, needs_any=RETIREMENT),
+    Clause("T6.api_v1", "a retired /api/v1 alias answers 404", V1, needs_any=RETIREMENT),
     Clause("G1.golden", "a curated scenario equals its approved golden", APPLY),
     Clause("G2.rebuild", "drop and replay gives the same state", APPLY, True),
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import expect
-from harness.checks.verdict import Violation
+from harness.checks.verdict import Violation, adopted
 from harness.contract.events import Event as JournalEvent
 from harness.contract.sync_tokens import RouteFamily
 from harness.generators.token_requests import BEARER, Principal, TokenCase, case_of
@@ -303,18 +303,20 @@ def violated(found: Reach, history: History,
 
 def matrix(exercised_counts: Mapping[str, int], violated_counts: Mapping[str, int],
            unreached_counts: Mapping[str, int], has: Collection[Capability],
-           absolute: Collection[str]) -> list[dict[str, Any]]:
+           absolute: Collection[str], *, absent: Collection[str] = ()
+           ) -> list[dict[str, Any]]:
     """Every clause of the contract as a summary row (a rule charged as a whole, when a
-    violation could not be pinned to one of its clauses, gets its own row)."""
+    violation could not be pinned to one of its clauses, gets its own row). `absent` names
+    the contract tables and columns the module lacks (harness.targets.sides.Target)."""
     rows: list[dict[str, Any]] = []
     for clause in CLAUSES.values():
-        lacks = sorted(c.value for c in clause.needs - set(has))
+        lacks = clause.lacks(has, absent)
         rows.append({"clause": clause.id, "rule": clause.rule, "title": clause.title,
                      "exercised": exercised_counts.get(clause.id, 0),
                      "violated": violated_counts.get(clause.id, 0),
                      "not_applicable": unreached_counts.get(clause.id, 0),
                      "applicable": not lacks, "lacks": lacks,
-                     "in_profile": clause.relative or clause.rule[:1] in absolute,
+                     "in_profile": clause.relative or adopted(clause.rule, absolute),
                      "relative": clause.relative})
     for rule in sorted(k for k in violated_counts if k not in CLAUSES):
         rows.append({"clause": rule, "rule": rule, "title": "the rule as a whole",
@@ -334,3 +336,10 @@ def never_exercised(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     what nightly must not leave unexamined."""
     return [row["clause"] for row in rows if row["applicable"] and row["in_profile"]
             and not row["exercised"] and row["clause"] in CLAUSES]
+
+
+def rules_needing(absent_part: str) -> list[str]:
+    """The rules whose clauses read a table or column the module lacks (a config key such as
+    `module.tables.run_summary`): what the summary says goes unjudged for want of it."""
+    return sorted({clause.rule for clause in CLAUSES.values()
+                   if clause.lacks(list(Capability), [absent_part])})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from harness.checks.snapshot_diff import diff_lines, mask_like, tables_differing
+from harness.checks.snapshot_diff import contract_view, diff_lines, mask_like, tables_differing
 from harness.checks.verdict import Violation
 from harness.contract.snapshot import Snapshot
 from harness.history import EntryType, History
@@ -75,7 +75,10 @@ def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
                         rule: str | None = None, *, relative: bool = False,
                         ) -> Iterator[Violation]:
     """One violation per differing table, its lines as the explanation. `relative`: the
-    expected snapshot is the target's own (another run of it), not the oracle's."""
+    expected snapshot is the target's own (another run of it), not the oracle's, so every
+    table and column is compared; against the oracle, only what both can hold."""
+    if not relative:
+        expected, observed = contract_view(expected, observed)
     lines = diff_lines(mask_like(expected, observed), observed)
     for table in sorted(tables_differing(lines)):
         table_lines = [line for line in lines if line.startswith(table)]

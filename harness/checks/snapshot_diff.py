@@ -13,7 +13,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from harness.contract.schema import PRIMARY_KEYS
+from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES
 from harness.contract.snapshot import VOLATILE
 
 
@@ -80,3 +80,30 @@ def mask_like(expected: Mapping[str, list[dict[str, Any]]],
         volatile = _volatile_columns(observed.get(table, []))
         masked[table] = [{**row, **dict.fromkeys(volatile, VOLATILE)} for row in rows]
     return masked
+
+
+Rows = Mapping[str, list[dict[str, Any]]]
+
+
+def contract_view(expected: Rows, observed: Rows) -> tuple[dict[str, list[dict[str, Any]]],
+                                                        dict[str, list[dict[str, Any]]]]:
+    """The oracle's snapshot and the target's, cut to what both can hold, for an absolute
+    comparison: the tables the target has, and in each the contract's columns the target
+    has. A table the module does not have, a column it lacks (`kind`, `oldest_seq`) or a
+    column of its own (`body_bytes`) is no difference from the reference contract, only a
+    part the contract cannot judge; relative comparisons (the target with itself) keep
+    every column."""
+    expected_view: dict[str, list[dict[str, Any]]] = {}
+    observed_view: dict[str, list[dict[str, Any]]] = {}
+    for table, rows in observed.items():
+        schema = REFERENCE_TABLES.get(table)
+        contract = set(schema.columns) if schema is not None else None
+        held = set().union(*(row.keys() for row in rows)) if rows else contract
+        keep = (contract & held) if contract is not None and held is not None else held
+        if keep is None:
+            expected_view[table], observed_view[table] = list(expected.get(table, [])), rows
+            continue
+        expected_view[table] = [{c: v for c, v in row.items() if c in keep}
+                                for row in expected.get(table, [])]
+        observed_view[table] = [{c: v for c, v in row.items() if c in keep} for row in rows]
+    return expected_view, observed_view

@@ -7,7 +7,7 @@ point at "which event, which cursor, which row", as Elle does).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.contract.rules import rule as lookup_rule
@@ -76,12 +76,24 @@ def family(rule_id: str) -> str:
     return rule_id[:1]
 
 
+# Rules judged against what the target itself declares, so wherever they apply, whatever
+# its profile: a service that declares its alias retired is held to its own declaration
+# (T6), which needs no adoption of the reference's exact statuses (T1-T4).
+DECLARED_RULES = frozenset({"T6"})
+
+
+def adopted(rule_id: str, absolute: Collection[str]) -> bool:
+    """Whether a target whose profile is `absolute` (families and single rules) is held to
+    the absolute clauses of `rule_id`."""
+    return rule_id in DECLARED_RULES or rule_id in absolute or family(rule_id) in absolute
+
+
 def within_profile(result: Verdict, absolute: frozenset[str]) -> Verdict:
     """The verdict as the target's contract profile judges it: every relative violation, the
-    absolute ones only of the rule families in `absolute`; relative ones first, so a bug
-    found by comparing the target with itself is never named after (and never masked by) a
-    difference from the reference contract's exact choices."""
-    kept = [v for v in result.violations if v.relative or family(v.rule) in absolute]
+    absolute ones only of the families and rules in `absolute`; relative ones first, so a
+    bug found by comparing the target with itself is never named after (and never masked by)
+    a difference from the reference contract's exact choices."""
+    kept = [v for v in result.violations if v.relative or adopted(v.rule, absolute)]
     ordered = [v for v in kept if v.relative] + [v for v in kept if not v.relative]
     return Verdict(result.property_name, result.rules, tuple(ordered))
 

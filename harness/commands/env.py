@@ -14,6 +14,7 @@ from harness.env.progress import say
 from harness.env.spacetimedb_image import ensure_spacetimedb_image
 from harness.env.stack import Stack, StackOptions
 from harness.env.stub_image import ensure_stub_image
+from harness.errors import HarnessError
 
 
 def build(args: argparse.Namespace) -> int:
@@ -22,8 +23,9 @@ def build(args: argparse.Namespace) -> int:
     image = ensure_spacetimedb_image(client)
     stub = ensure_stub_image(client)
     module = configured_wasm(configured(args))
+    built = f"module {module.path} (sha256 {module.sha256})" if module else "no module"
     say(f"environment ready in {time.monotonic() - started:.1f}s: images {image}, {stub}; "
-        f"module {module.path} (sha256 {module.sha256})")
+        f"{built}")
     return 0
 
 
@@ -33,6 +35,9 @@ def up(args: argparse.Namespace) -> int:
     config = configured(args)
     docker_client()  # no Docker is exit 2 at once, before any build
     wasm = configured_wasm(config)
+    if wasm is None:
+        raise HarnessError(f"{config.path} declares no [module] to publish",
+                           "env up starts SpacetimeDB with the configured module; give one")
     stack = Stack(options, keep_on_exit=True).start()
     try:
         database = stack.publish(wasm)

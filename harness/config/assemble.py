@@ -16,6 +16,7 @@ from harness.config.adapters import call_factory
 from harness.config.load import ConfigError
 from harness.config.model import ControlConfig, HarnessConfig, PublisherConfig
 from harness.contract.rules import RULE_FAMILIES
+from harness.contract.schema import REFERENCE_TABLES
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import ControlClient
 from harness.env.built_module import BuiltModule
@@ -36,10 +37,13 @@ from harness.targets.spacetime_module import DeclaredModule, ModuleMapping
 STUB_SIGNING_KEY_ENV = "CONTROL_SIGNING_KEY"
 
 
-def configured_wasm(config: HarnessConfig) -> BuiltModule:
+def configured_wasm(config: HarnessConfig) -> BuiltModule | None:
     """The module to publish: built from its crate (cargo's cache makes this cheap), or the
-    configured wasm file; with its digest, which every publish checks the server holds."""
+    configured wasm file; with its digest, which every publish checks the server holds.
+    None for a target without a module."""
     source = config.module_source
+    if source is None:
+        return None
     if source.crate is not None:
         return build_module(source.crate, source.features)
     if source.wasm is not None:
@@ -66,7 +70,8 @@ class ConfiguredControl:
     @property
     def capabilities(self) -> frozenset[Capability]:
         return control_capabilities(self.config.routes, self.config.lacks,
-                                    retired_at_start=self.config.retired is not None)
+                                    retired_at_start=self.config.retired is not None,
+                                    retired_declared=self.config.policy.alias_retired)
 
     @property
     def declared_policy(self) -> ControlPolicy:
@@ -158,11 +163,25 @@ def publisher_wiring(mapping: ModuleMapping) -> PublisherWiring:
     return PublisherWiring(mapping.apply.name, tuple(expanded), tuple(patterns))
 
 
-def _module_side(config: HarnessConfig) -> ModuleSide:
+def _module_side(config: HarnessConfig) -> ModuleSide | None:
+    if config.module is None:
+        return None
     if config.module_adapter is None:
         return DeclaredModule(config.module)
     side = call_factory("module.adapter", config.module_adapter, config.root, config.module)
     return side  # type: ignore[return-value]
+
+
+def absent_parts(mapping: ModuleMapping | None) -> frozenset[str]:
+    """The contract's tables and columns the module does not have, as the config keys that
+    say so (a target without a module lacks `module.apply`, which says it all)."""
+    prefix = "module.tables."
+    if mapping is None:
+        return frozenset()
+    found = {prefix + name for name in REFERENCE_TABLES if name not in mapping.tables}
+    for name, table in mapping.tables.items():
+        found |= {f"{prefix}{name}.{column}" for column in table.absent}
+    return frozenset(found)
 
 
 def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) -> Target:
@@ -172,7 +191,7 @@ def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) ->
     control = (ConfiguredControl(config.control, stack, config.root)
                if config.control is not None else None)
     publisher = None
-    if config.publisher is not None:
+    if config.publisher is not None and config.module is not None:
         publisher = StubPublisher(config.publisher, publisher_wiring(config.module),
                                   server_is_ours=stack.server is not None)
     pins = {"config": str(config.path), "target": config.name}
@@ -182,13 +201,20 @@ def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) ->
         pins["client.adapter"] = config.client.factory
     if config.control is not None:
         pins["control.admin"] = config.control.admin.factory
-    if config.module_source.features:
+    if config.module_source is not None and config.module_source.features:
         pins["module.features"] = ",".join(config.module_source.features)
     if module is not None:
         pins["module.wasm"] = str(module.path)
         pins["module.wasm_sha256"] = module.sha256
-    pins["contract.absolute"] = " ".join(f for f in RULE_FAMILIES if f in config.absolute)
+    pins["contract.absolute"] = absolute_pin(config.absolute)
     return Target(config.name, _module_side(config), client,  # type: ignore[arg-type]
-                  publisher, control, pins, config.absolute)
+                  publisher, control, pins, config.absolute, absent_parts(config.module))
+
+
+def absolute_pin(absolute: frozenset[str]) -> str:
+    """The contract profile as a report shows it: families in the contract's order, then
+    single rules."""
+    families = [f for f in RULE_FAMILIES if f in absolute]
+    return " ".join([*families, *sorted(absolute - set(families))])
 
 

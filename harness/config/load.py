@@ -23,11 +23,11 @@ from harness.config.model import (
     PublisherConfig,
     ServiceSource,
 )
-from harness.contract.rules import RULE_FAMILIES
+from harness.contract.rules import RULE_FAMILIES, RULES
 from harness.contract.schema import REFERENCE_TABLES
 from harness.contract.sync_tokens import ControlPolicy
 from harness.errors import HarnessError
-from harness.targets.capabilities import CONTROL_CAPABILITIES, Capability
+from harness.targets.capabilities import LACKABLE_CONTROL, Capability
 from harness.targets.control import TokenRoutes
 from harness.targets.spacetime_module import (
     CONTRACT_ERRORS,
@@ -104,13 +104,24 @@ def parse_config(path: Path, document: Mapping[str, Any],
     doc.only("target", "scenarios", "golden", "module", "client", "control", "publisher",
              "mutants", "contract")
     root = path.parent
+    has_module = "module" in doc.data
     module = doc.table("module")
+    if not has_module and not any(side in doc.data for side in ("client", "control")):
+        raise doc.fail("module", "the target has no side at all",
+                       "give at least one of [module], [control] (README: Testing your own "
+                       "projector)")
+    if "publisher" in doc.data and not has_module:
+        raise doc.fail("publisher", "a publisher needs a module to deliver to",
+                       "add [module], or leave [publisher] out")
+    if "client" in doc.data and not has_module:
+        raise doc.fail("client", "a client resumes from a module's streams",
+                       "add [module], or leave [client] out")
     config = HarnessConfig(
         path=path,
         name=doc.string("target", default=root.name),
-        module_source=_module_source(module, root),
-        module=_module_mapping(module),
-        module_adapter=_adapter(module, "adapter") if "adapter" in module.data else None,
+        module_source=_module_source(module, root) if has_module else None,
+        module=_module_mapping(module) if has_module else None,
+        module_adapter=_module_adapter(module),
         client=_adapter(doc.table("client"), "adapter") if "client" in doc.data else None,
         control=_control(doc.table("control"), root) if "control" in doc.data else None,
         publisher=_publisher(doc.table("publisher")) if "publisher" in doc.data else None,
@@ -124,15 +135,17 @@ def parse_config(path: Path, document: Mapping[str, Any],
 
 
 def _absolute(contract: _Table) -> frozenset[str]:
-    """The rule families whose absolute rules (the reference contract's exact formats,
-    texts, folds and statuses) the target opts into; relative rules hold for every target."""
+    """The rule families (`"M"`) and single rules (`"T6"`) whose absolute rules (the
+    reference contract's exact formats, texts, folds and statuses) the target opts into;
+    relative rules hold for every target."""
     contract.only("absolute")
-    families = contract.strings("absolute")
-    unknown = sorted(set(families) - set(RULE_FAMILIES))
+    chosen = contract.strings("absolute")
+    unknown = sorted(name for name in chosen if name not in RULE_FAMILIES and name not in RULES)
     if unknown:
-        raise contract.fail("absolute", f"unknown rule families {unknown}",
-                            f"use letters of CONTRACT.md's families: {' '.join(RULE_FAMILIES)}")
-    return frozenset(families)
+        raise contract.fail("absolute", f"unknown rule families or rules {unknown}",
+                            f"use CONTRACT.md's family letters ({' '.join(RULE_FAMILIES)}) or "
+                            'rule ids such as "T6"')
+    return frozenset(chosen)
 
 
 def _with_overrides(document: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -261,8 +274,20 @@ def _reducer(reducers: _Table, operation: str) -> ReducerCall | None:
     return ReducerCall(table.string("name", default.name), tuple(args))
 
 
+def _module_adapter(module: _Table) -> AdapterRef | None:
+    """`[module] adapter = "package.module:factory"` (with its `options`): a module side
+    in Python for what the mapping cannot say, beside the module's build."""
+    if "adapter" not in module.data:
+        return None
+    factory = module.string("adapter")
+    if not re.fullmatch(r"[\w.]+:\w+", factory):
+        raise module.fail("adapter", f"{factory!r} is not package.module:factory",
+                          'write e.g. "my_project.adapters:module"')
+    return AdapterRef(factory, dict(module.table("options").data))
+
+
 def _module_mapping(module: _Table) -> ModuleMapping:
-    module.only("crate", "features", "wasm", "database", "adapter", "reducers",
+    module.only("crate", "features", "wasm", "database", "adapter", "options", "reducers",
                 "tables", "idempotency_key", "payload_hash", "errors", "volatile")
     reducers = module.table("reducers")
     reducers.only(*_REDUCERS)
@@ -295,10 +320,18 @@ def _tables(tables: _Table) -> dict[str, TableMapping]:
         table.only("name", "columns")
         columns = table.table("columns")
         columns.only(*schema.columns)
+        absent = {column for column, value in columns.data.items() if value is False}
+        if schema.primary_key in absent:
+            raise columns.fail(schema.primary_key, "a table's primary key cannot be absent",
+                               f"map {schema.primary_key} to your table's key column, or set "
+                               f"tables.{name} = false if you have no such table")
         for column in schema.columns:
-            if column in columns.data:
+            if column in columns.data and column not in absent:
                 columns.string(column)
-        mapped[name] = TableMapping(table.string("name", name), dict(columns.data))
+        mapped[name] = TableMapping(
+            table.string("name", name),
+            {ours: theirs for ours, theirs in columns.data.items() if theirs is not False},
+            frozenset(absent))
     return mapped
 
 
@@ -365,9 +398,10 @@ def _service(table: _Table, default_ready: str) -> ServiceSource:
         return ServiceSource("image", command=table.strings("args"), image=table.string("image"),
                              port=port, ready_path=ready, env=dict(env.data))
     command = table.strings("command")
-    if not command or not any("{port}" in part for part in command):
-        raise table.fail("command", "must be a non-empty list with a {port} placeholder",
-                         'write command = ["python", "-m", "my_service", "--port", "{port}"]')
+    if not command or not any("{port}" in part for part in (*command, *env.data.values())):
+        raise table.fail("command", "must be a non-empty list, with a {port} placeholder in "
+                         "it or in env", 'write command = ["python", "-m", "my_service", '
+                         '"--port", "{port}"], or env = { MY_PORT = "{port}" }')
     return ServiceSource("command", command=command, ready_path=ready, env=dict(env.data))
 
 
@@ -432,9 +466,9 @@ def _control(table: _Table, root: Path) -> ControlConfig:
             capability = Capability(name)
         except ValueError:
             capability = None
-        if capability not in CONTROL_CAPABILITIES:
+        if capability not in LACKABLE_CONTROL:
             raise table.fail("lacks", f"unknown control capability {name!r}",
-                             f"known: {', '.join(sorted(c.value for c in CONTROL_CAPABILITIES))}")
+                             f"known: {', '.join(sorted(c.value for c in LACKABLE_CONTROL))}")
         lacks.add(capability)
     return ControlConfig(
         service=service,

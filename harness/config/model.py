@@ -97,8 +97,9 @@ class HarnessConfig:
 
     path: Path
     name: str
-    module_source: ModuleSource
-    module: ModuleMapping
+    # None for a target without a module (a control service alone)
+    module_source: ModuleSource | None
+    module: ModuleMapping | None
     module_adapter: AdapterRef | None
     client: AdapterRef | None
     control: ControlConfig | None

@@ -32,15 +32,19 @@ class ServiceProcess:
                  env: Mapping[str, str], cwd: Path) -> None:
         self.role = role
         self.port = free_port()
-        self.argv = [part.replace("{port}", str(self.port)).replace("{python}", sys.executable)
-                     for part in command]
+        self.argv = [self._substitute(part) for part in command]
         self._ready_path = ready_path
-        self._env = {**os.environ, **env}
+        self._env = {**os.environ, **{name: self._substitute(value) for name, value in env.items()}}
         self._cwd = cwd
         handle, name = tempfile.mkstemp(prefix=f"stdb-harness-{role}-", suffix=".log")
         os.close(handle)
         self._log_path = Path(name)
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _substitute(self, text: str) -> str:
+        """`{port}` and `{python}` in a command part or an environment value: a service that
+        reads its bind address from the environment needs no wrapper script."""
+        return text.replace("{port}", str(self.port)).replace("{python}", sys.executable)
 
     @property
     def url(self) -> str:

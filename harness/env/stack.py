@@ -46,6 +46,8 @@ class StackOptions:
     stdb_url: str | None = None
     stdb_image: str | None = None
     host_port: int | None = None
+    # False for a target without a module (a control service alone): no server at all
+    spacetimedb: bool = True
 
 
 HOST_ALIAS = "host.docker.internal"
@@ -108,7 +110,9 @@ class Stack:
 
     def start(self) -> Stack:
         started = time.monotonic()
-        if self.options.stdb_url is not None:
+        if not self.options.spacetimedb:
+            pass  # services start on first use (`service`), a network with them
+        elif self.options.stdb_url is not None:
             wait_until_ready(self.options.stdb_url.rstrip("/") + SPACETIMEDB.ready_path)
         else:
             client = docker_client()

@@ -29,17 +29,20 @@ DURABILITY_WAIT_S = 1.2
 class RunEnvironment:
     stack: Stack
     target: Target
-    module: BuiltModule
+    module: BuiltModule | None  # None for a target without a module
 
     @property
     def capabilities(self) -> frozenset[Capability]:
         found = set(self.target.capabilities)
-        if self.stack.server is not None:
+        if self.stack.server is not None and self.target.module is not None:
             found.add(Capability.SERVER_CRASH)
         return frozenset(found)
 
     def fresh_module(self) -> ModuleSession:
         """A new database with the module under test: every example gets its own."""
+        if self.target.module is None or self.module is None:
+            raise EnvironmentFailed("this target has no module",
+                                    "the runner should have found the scenario not applicable")
         return self.target.module.bind(self.stack.publish(self.module))
 
     def clear_module(self, module: ModuleSession) -> None:

@@ -14,6 +14,7 @@ from harness.targets.capabilities import Capability
 PROPERTY = "idempotence"
 
 
+@pytest.mark.needs(Capability.MODULE_APPLY)
 @given(data=st.data())
 def test_generated_idempotence(data: st.DataObject, judge: Judge) -> None:
     judge.judge(data.draw(idempotence_scenarios(judge.generation), label="scenario"))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.conformance import Judge
 from harness.generators.machine import ScenarioMachine
+from harness.targets.capabilities import Capability
 
 PROPERTY = "stale_cursor"
 
 
+@pytest.mark.needs(Capability.MODULE_APPLY)
 def test_stateful_scenarios(judge: Judge) -> None:
     class Machine(ScenarioMachine):
         referee = judge

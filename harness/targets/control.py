@@ -80,14 +80,18 @@ class ControlAdmin(Protocol):
 
 
 def control_capabilities(routes: TokenRoutes, lacks: frozenset[Capability],
-                         retired_at_start: bool = False) -> frozenset[Capability]:
+                         retired_at_start: bool = False,
+                         retired_declared: bool = False) -> frozenset[Capability]:
     """What a service with these routes can do, less what its configuration says it lacks;
-    a second instance started with its alias retired only where one is configured."""
+    a second instance started with its alias retired only where one is configured, and a
+    retirement to hold the service to only where it declares one."""
     found = set(CONTROL_CAPABILITIES - lacks)
     if RouteFamily.API_V1 not in routes.families:
         found.discard(Capability.CONTROL_API_V1)
     if not retired_at_start:
         found.discard(Capability.CONTROL_RETIRED_AT_START)
+    if not retired_declared:
+        found.discard(Capability.CONTROL_RETIRED_DECLARED)
     return frozenset(found)
 
 
@@ -111,7 +115,8 @@ class ControlTarget:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return control_capabilities(self.routes, self.lacks)
+        return control_capabilities(self.routes, self.lacks,
+                                    retired_declared=self.policy.alias_retired)
 
     def declaring(self, policy: ControlPolicy) -> ControlTarget:
         """The same service declared under another policy (applied by `admin.configure`)."""

@@ -1,4 +1,4 @@
-"""The one seam where a system under test plugs in: a `Target` of four sides.
+"""The one seam where a system under test plugs in: a `Target` of four sides, each optional.
 
 Jepsen's `Client` is the model: the harness speaks only the contract's verbs, and each side of
 a target translates them to one concrete system. The reference stubs are a target like any
@@ -198,18 +198,24 @@ class Target:
     adapter names, the module's wasm digest), so a repro can be checked against it."""
 
     name: str
-    module: ModuleSide
+    module: ModuleSide | None = None
     client: ClientSide | None = None
     publisher: PublisherSide | None = None
     control: ControlSide | None = None
     pins: Mapping[str, str] = field(default_factory=dict)
-    # The rule families whose absolute rules the target opts into (CONTRACT.md §9); its
-    # relative rules are judged whatever this holds.
+    # The rule families ("M") and single rules ("T6") whose absolute rules the target opts
+    # into (CONTRACT.md §9); its relative rules are judged whatever this holds.
     absolute: frozenset[str] = frozenset()
+    # The contract's tables and columns the module does not have, as the config keys that
+    # say so (`module.tables.run_summary`, `module.tables.stream_head.oldest_seq`): the
+    # clauses that need them are not applicable, named.
+    absent: frozenset[str] = frozenset()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        found = set(self.module.capabilities)
+        found: set[Capability] = set()
+        if self.module is not None:
+            found |= self.module.capabilities
         if self.client is not None:
             found |= self.client.capabilities
         if self.publisher is not None:

@@ -16,8 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract.canonical import parse_json
-from harness.contract.events import ApplyEventArgs, Event, idempotency_key
+from harness.contract.events import ApplyEventArgs, idempotency_key
 from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES, SYNC_EVENT
 from harness.contract.snapshot import Snapshot, canonical_snapshot
 from harness.contract.streams import InvalidStreamIdError, topic_of
@@ -30,7 +29,7 @@ from harness.spacetime.schema import ModuleSchema
 from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import OK, Reply, ReplyStatus
 from harness.targets.capabilities import Capability
-from harness.targets.templates import render
+from harness.targets.templates import parse_format, render
 
 HASH_PREFIX = "sha256:"
 
@@ -45,10 +44,15 @@ class ReducerCall:
 
 @dataclass(frozen=True)
 class TableMapping:
-    """A contract table's name in the module, and contract column -> the module's column."""
+    """A contract table's name in the module, contract column -> the module's column, and
+    the contract's columns the module does not have (`absent`): what cannot be compared is
+    left out of every comparison with the oracle, never reported as a difference. Columns
+    of the module's own beyond the contract's are kept: the target is compared with itself
+    over them, and the oracle, which knows nothing of them, ignores them."""
 
     name: str
     columns: Mapping[str, str] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()
 
 
 # The contract's error texts, as templates over the named groups a module's pattern captures.
@@ -269,28 +273,47 @@ class DeclaredModuleSession:
             rows = self._publisher.sql(self._database.name, f"SELECT * FROM {mapped.name}")
             tables[table] = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
             if table == SYNC_EVENT.name:
-                tables[table] = [self._contract_event_row(row) for row in tables[table]]
+                tables[table] = [contract_event_row(row, self.mapping) for row in tables[table]]
             volatile[table] = frozenset(renames.get(c, c)
                                         for c in self.mapping.volatile.get(table, ()))
         return canonical_snapshot(tables, PRIMARY_KEYS, volatile)
 
-    def _contract_event_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A stored event with its key and hash back in contract form, when they are exactly
-        what the module's formats make of the row's own fields (anything else stays raw,
-        so a wrongly stored key or hash shows in the diff)."""
-        try:
-            payload = parse_json(row["payload_json"])
-            event = Event(topic_of(row["stream_id"]), int(row["seq"]), row["kind"], payload,
-                          int(row["published_at_ms"]))
-        except Exception:  # a row the contract cannot read: compare it as stored
-            return row
-        contract = event.reducer_args()
-        theirs = module_fields(contract, self.mapping)
-        if row.get("idempotency_key") == theirs["idempotency_key"]:
-            row = {**row, "idempotency_key": contract.idempotency_key}
-        if row.get("payload_hash") == theirs["payload_hash"]:
-            row = {**row, "payload_hash": contract.payload_hash}
-        return row
+
+def contract_event_row(row: Mapping[str, Any], mapping: ModuleMapping) -> dict[str, Any]:
+    """A stored event with its key and hash back in contract form.
+
+    The key is read back through the module's key format (`{stream_id}/{seq}/{kind}`
+    parsed, not guessed), so a module without a `kind` column, or with the topic in its
+    key, still has contract keys; it is rewritten only where every field the format and
+    the row both hold agrees, and the hash only where the module's hash format can be read
+    back (`{payload_hash_hex}`). Anything else stays as stored, so a wrongly stored key or
+    hash shows in the diff."""
+    found = dict(row)
+    key_fields = parse_format(mapping.idempotency_key_format, row.get("idempotency_key"))
+    if key_fields is not None and _agrees(key_fields, row):
+        topic = key_fields.get("topic") or _topic(str(key_fields.get("stream_id",
+                                                                     row.get("stream_id", ""))))
+        seq = key_fields.get("seq", row.get("seq"))
+        if topic and isinstance(seq, int):
+            found["idempotency_key"] = idempotency_key(topic, seq)
+    hash_fields = parse_format(mapping.payload_hash_format, row.get("payload_hash"))
+    if hash_fields is not None and _agrees(hash_fields, row):
+        if "payload_hash" in hash_fields:
+            found["payload_hash"] = hash_fields["payload_hash"]
+        elif "payload_hash_hex" in hash_fields:
+            found["payload_hash"] = HASH_PREFIX + str(hash_fields["payload_hash_hex"])
+    return found
+
+
+def _agrees(fields: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+    """Whether the fields read from a key or hash agree with the row's own columns."""
+    for name, value in fields.items():
+        stored = row.get(name)
+        if stored is not None and name in ("stream_id", "seq", "kind") and stored != value:
+            return False
+    topic = fields.get("topic")
+    stream = row.get("stream_id")
+    return not (isinstance(topic, str) and isinstance(stream, str) and _topic(stream) != topic)
 
 
 def _topic(stream_id: str) -> str:

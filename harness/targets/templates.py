@@ -9,6 +9,7 @@ publisher (the stub runtime renders them itself), so both deliver the same call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from string import Formatter
 from typing import Any
@@ -63,3 +64,32 @@ def render_one(template: object, fields: Mapping[str, Any]) -> Any:
 
 def render(templates: Sequence[object], fields: Mapping[str, Any]) -> list[Any]:
     return [render_one(template, fields) for template in templates]
+
+
+# What each field's text looks like inside a formatted value, to read a value back.
+_FIELD_PATTERNS = {"seq": r"\d+", "published_at_ms": r"-?\d+", "through_seq": r"\d+",
+                   "payload_hash_hex": r"[0-9a-fA-F]+"}
+_INTEGER_FIELDS = frozenset({"seq", "published_at_ms", "through_seq"})
+
+
+def parse_format(template: str, text: object) -> dict[str, Any] | None:
+    """The fields a formatted text was made of (`"{stream_id}/{seq}/{kind}"` read back from
+    `"runtime.run.r1.events/2/run.step"`), or None when the text does not have the form:
+    how a module's own key and hash formats are turned back into the contract's."""
+    if not isinstance(text, str):
+        return None
+    pattern, seen = "", set()
+    for literal, name, _, _ in Formatter().parse(template):
+        pattern += re.escape(literal)
+        if name is None:
+            continue
+        if name in seen:
+            pattern += f"(?P={name})"
+        else:
+            seen.add(name)
+            pattern += f"(?P<{name}>{_FIELD_PATTERNS.get(name, '.+?')})"
+    found = re.fullmatch(pattern, text, re.DOTALL)
+    if found is None:
+        return None
+    return {name: int(value) if name in _INTEGER_FIELDS else value
+            for name, value in found.groupdict().items()}

@@ -38,6 +38,7 @@ def load(tmp_path: Path, text: str) -> object:
 def test_a_minimal_config_is_the_reference_mapping(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL), tmp_path)
     assert config.name == tmp_path.name
+    assert config.module is not None
     assert config.module.apply.name == "apply_event"
     assert config.client is None and config.control is None and config.publisher is None
 
@@ -51,6 +52,7 @@ def test_the_repository_config_is_the_reference_with_19_mutants() -> None:
 
 def test_the_foreign_example_config_declares_what_it_lacks() -> None:
     config = load_config(REPO / "examples" / "foreign" / "stdb-harness.toml", REPO)
+    assert config.module is not None
     assert config.module.compact is None and config.module.resume is None
     assert config.control is not None
     assert Capability.CONTROL_POLICY_TOGGLE in config.control.lacks
