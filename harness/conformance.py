@@ -19,7 +19,7 @@ from typing import Any
 from harness import golden
 from harness.checks import coverage, idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
-from harness.checks.verdict import Verdict, Violation, bug_rule, verdict, within_profile
+from harness.checks.verdict import Verdict, Violation, settle, verdict, within_profile
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX
 from harness.history import History
@@ -90,16 +90,14 @@ class ContractViolation(AssertionError):
 
 
 @functools.cache
-def _violation_type(rule: str) -> type[ContractViolation]:
-    name = f"ContractViolation_{rule}"
+def violation_type(defect: str) -> type[ContractViolation]:
+    """One exception type per defect (the clause its first direct violation breaks, see
+    `defect_of`), so that Hypothesis, which tells bugs apart by exception type and origin,
+    searches for and shrinks each separately: a target with five defects shows five
+    violations, each with its own minimal scenario ID, even two of one rule (M1's missing
+    caller check and M1's missing sequence check)."""
+    name = "ContractViolation_" + defect.replace(".", "_")
     return type(name, (ContractViolation,), {"__module__": __name__})
-
-
-def violation_type(result: Verdict) -> type[ContractViolation]:
-    """One exception type per bug (its first direct rule), so that Hypothesis, which tells
-    bugs apart by exception type and origin, searches for and shrinks each separately: a
-    target with five defects shows five violations, each with its own minimal scenario ID."""
-    return _violation_type(bug_rule([v.rule for v in result.violations]))
 
 class ScenarioNotApplicable(Exception):
     """The target lacks what the scenario needs: reported per rule, never a verdict."""
@@ -210,21 +208,24 @@ class Judge:
             approved = golden.load(scenario.id, self.golden_dir)
             result = verdict(result.property_name, result.rules,
                              [*result.violations, *golden_violations(approved, history)])
-        result = within_profile(result, self.env.target.absolute)
+        result = settle(within_profile(result, self.env.target.absolute))
         record.seconds = round(time.monotonic() - started, 3)
         if curated or not result.ok:
             extra = {"target.json": json.dumps(dict(self.env.target.pins), indent=1)}
             if not result.ok and self.env.stack.server is not None:
                 extra["spacetimedb.log"] = self.env.stack.server.logs()[-200_000:]
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
-        record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative}
-                             for v in result.violations]
+        clauses = coverage.charged(reached, history, result.violations)
+        record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative,
+                              "clause": clause}
+                             for v, clause in zip(result.violations, clauses, strict=True)]
         record.exercised = dict(coverage.exercised(reached, history))
-        record.violated_clauses = dict(coverage.violated(reached, history, result.violations))
+        record.violated_clauses = dict.fromkeys(sorted(set(clauses)), 1)
         record.repro = self.repro.format(id=scenario.id)
         self.recorder.add(record)
         label_scenario(scenario, result, self.env.target,
                        Path(record.artefacts) if record.artefacts else None)
         if not result.ok:
-            raise violation_type(result)(scenario, result, Path(record.artefacts), self.repro)
+            raise violation_type(record.defect)(scenario, result, Path(record.artefacts),
+                                                self.repro)
         return result

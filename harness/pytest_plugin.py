@@ -387,11 +387,12 @@ def pytest_runtest_makereport(item: pytest.Item,
     if session.judged:
         for key, value in sorted(session.target_pins.items()):
             item.user_properties.append((f"target.{key}", value))
-    finals = distinct_failures(records)  # one per distinct bug, each shrunk
-    for final in finals:
+    finals = distinct_failures(records)  # one per defect, each shrunk where it led
+    for defect, final in finals:
         item.user_properties.append(("scenario_id", final.scenario_id))
+        item.user_properties.append(("defect", defect))
         item.user_properties.append(("rules", ",".join(final.broken_rules)))
-    kept = {final.artefacts for final in finals}
+    kept = {final.artefacts for _, final in finals}
     for record in records:
         if not record.ok and record.artefacts and record.artefacts not in kept:
             shutil.rmtree(record.artefacts, ignore_errors=True)

@@ -19,7 +19,7 @@ from typing import Any
 from harness.checks import coverage, idempotence, rebuild, stale_cursor
 from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import PUBLISHER, expect
-from harness.checks.verdict import Verdict, adopted
+from harness.checks.verdict import Verdict, adopted, settle
 from harness.history import EntryType, History
 from harness.model.module import ReferenceModel
 from harness.reports import summary
@@ -230,14 +230,18 @@ def client_skips_ahead() -> tuple[Scenario, History]:
 def judged(scenario: Scenario, history: History, reports: Path) -> ScenarioRecord:
     """What the Judge records for a failing scenario: verdict, artefacts, repro."""
     checker = {"idempotence": idempotence.check, "stale_cursor": stale_cursor.check}
-    result: Verdict = checker[scenario.property](scenario, history)
+    result: Verdict = settle(checker[scenario.property](scenario, history))
     assert not result.ok, "the example must show a violation"
+    clauses = coverage.charged(coverage.reach(scenario, curated=False), history,
+                               result.violations)
     record = ScenarioRecord(scenario.id, scenario.property, scenario.rules,
                             events=len(scenario.journal()), steps=len(scenario.steps),
                             seconds=0.4)
     record.artefacts = str(store(reports, scenario, history, result))
-    record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative}
-                         for v in result.violations]
+    record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative,
+                          "clause": clause}
+                         for v, clause in zip(result.violations, clauses, strict=True)]
+    record.violated_clauses = dict.fromkeys(clauses, 1)
     record.repro = REPRO.format(id=scenario.id)
     return record
 

@@ -282,23 +282,28 @@ def exercised(found: Reach, history: History) -> Counter[str]:
     return counted
 
 
-def violated(found: Reach, history: History,
-             violations: Iterable[Violation]) -> Counter[str]:
-    """The clauses this scenario broke, each counted once however many lines its verdict
-    holds (a table diff and an error text of one defect are one violated clause). A
-    violation is charged to the clause of its rule that its step reached; else to the only
-    clause of its rule the scenario reached; else to the rule as a whole."""
+def charged(found: Reach, history: History, violations: Iterable[Violation]) -> list[str]:
+    """The clause each violation breaks, in the verdict's order: the clause of its rule that
+    its step reached; else the only clause of its rule the scenario reached; else the rule
+    as a whole. What tells one defect from another (harness.conformance)."""
     steps = {entry.index: step for step, entry in _ran(history)}
     reached = found.everything()
-    charged: set[str] = set()
+    clauses: list[str] = []
     for violation in violations:
         rule = violation.rule
         at_step = found.by_step.get(steps.get(violation.op_index, -1), []) if (
             violation.op_index is not None) else []
         own = [c for c in at_step if c.split(".")[0] == rule]
         candidates = own or [c for c in reached if c.split(".")[0] == rule]
-        charged.add(candidates[0] if len(candidates) == 1 or own else rule)
-    return Counter(charged)
+        clauses.append(candidates[0] if len(candidates) == 1 or own else rule)
+    return clauses
+
+
+def violated(found: Reach, history: History,
+             violations: Iterable[Violation]) -> Counter[str]:
+    """The clauses this scenario broke, each counted once however many lines its verdict
+    holds (a table diff and an error text of one defect are one violated clause)."""
+    return Counter(set(charged(found, history, violations)))
 
 
 def matrix(exercised_counts: Mapping[str, int], violated_counts: Mapping[str, int],

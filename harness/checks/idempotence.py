@@ -1,11 +1,11 @@
 """Idempotent apply: redelivery never changes state; a conflict is refused and changes nothing.
 
-Judged twice. Relative to the target itself: the state after the scenario's redeliveries
-and conflicts must equal the state of a fresh database given each delivered event once
-(M1.3), which needs no model of the target's folds. And against the oracle: every delivery
-must get the oracle's answer (a duplicate succeeds without change, a conflict is
-`idempotency_conflict`, M1's order of checks decides which error), and the final snapshot
-must equal the oracle's, which is the snapshot of applying each event once.
+Judged twice. Against the oracle: every delivery must get the oracle's answer (a duplicate
+succeeds without change, a conflict is `idempotency_conflict`, M1's order of checks decides
+which error), and the final snapshot must equal the oracle's, which is the snapshot of
+applying each event once. And relative to the target itself: the state after the
+scenario's redeliveries and conflicts must equal the state of a fresh database given each
+call it accepted once (M1.3), which needs no model of the target's folds.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from harness.checks import runtime_delivery
 from harness.checks.expectations import expect
 from harness.checks.outcomes import outcome_violations, snapshot_violations
-from harness.checks.verdict import Verdict, Violation, verdict
+from harness.checks.verdict import Verdict, verdict
 from harness.history import History
 from harness.scenario.model import Scenario
 from harness.scenario.steps import ViaRuntime
@@ -25,9 +25,12 @@ RULES = ("E6", "M1", "M2", "M3", "B1", "B2", "B3", "B5", "P1", "P2")
 def check(scenario: Scenario, history: History) -> Verdict:
     if scenario.count(ViaRuntime):
         return verdict(PROPERTY, RULES, runtime_delivery.violations(scenario, history))
-    # Relative first: what the target does to itself needs no model of its folds, so it is
-    # named first and a bug of its own even where an absolute rule also fails.
-    violations: list[Violation] = []
+    # In the order the target departed: each step's answer (against the oracle, which then
+    # follows the target), then the state the run ended with, against the target itself
+    # (redeliveries against each event once, no model of its folds needed) and against
+    # the oracle.
+    expected = expect(scenario, history)
+    violations = list(outcome_violations(history, expected.outcomes))
     once = history.snapshots.get("delivered_once")
     if once is not None and "final" in history.snapshots:
         final = {t: rows for t, rows in history.snapshots["final"].items()
@@ -36,9 +39,7 @@ def check(scenario: Scenario, history: History) -> Verdict:
                                           {t: rows for t, rows in once.items()
                                            if t != "stream_checkpoint"}, final, rule="M1",
                                           relative=True)
-    expected = expect(scenario)
-    violations += outcome_violations(history, expected.outcomes)
     if "final" in history.snapshots:
-        violations += snapshot_violations("final snapshot vs oracle", expected.final,
-                                          history.snapshots["final"])
+        violations += snapshot_violations("final snapshot vs oracle",
+                                          *expected.comparable(history.snapshots["final"]))
     return verdict(PROPERTY, RULES, violations)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from harness.checks.snapshot_diff import contract_view, diff_lines, mask_like, tables_differing
+from harness.checks.snapshot_diff import contract_view, diff_cells, mask_like
 from harness.checks.verdict import Violation
+from harness.contract.schema import PRIMARY_KEYS, row_stream
 from harness.contract.snapshot import Snapshot
+from harness.contract.streams import stream_of
 from harness.history import EntryType, History
 from harness.model.outcome import Outcome, Status
 
@@ -61,9 +63,18 @@ def outcome_violations(history: History, expected: Mapping[int, Outcome]) -> Ite
         if want.error == got_error:
             continue
         observed = f"error {got_error!r}" if got_error is not None else "success"
+        topic = entry.value.get("topic")
         yield Violation(_rule_for(entry.op, want),
                         f"step {step} {entry.op} {_target(entry.value)}: expected "
-                        f"{_describe(want)}, observed {observed}", entry.index)
+                        f"{_describe(want)}, observed {observed}", entry.index,
+                        streams=_stream_of_step(topic), departure=True)
+
+
+def _stream_of_step(topic: object) -> frozenset[str]:
+    try:
+        return frozenset({stream_of(topic)}) if isinstance(topic, str) else frozenset()
+    except ValueError:  # a topic no stream can have
+        return frozenset()
 
 
 def _target(value: Mapping[str, object]) -> str:
@@ -79,9 +90,29 @@ def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
     table and column is compared; against the oracle, only what both can hold."""
     if not relative:
         expected, observed = contract_view(expected, observed)
-    lines = diff_lines(mask_like(expected, observed), observed)
-    for table in sorted(tables_differing(lines)):
-        table_lines = [line for line in lines if line.startswith(table)]
-        shown = "; ".join(table_lines[:6]) + ("; ..." if len(table_lines) > 6 else "")
+    cells = diff_cells(mask_like(expected, observed), observed)
+    for table in sorted({cell.table for cell in cells}):
+        mine = [cell for cell in cells if cell.table == table]
+        lines = [cell.line for cell in mine]
+        shown = "; ".join(lines[:6]) + ("; ..." if len(lines) > 6 else "")
+        keys = {cell.key for cell in mine}
         yield Violation(rule or TABLE_RULES.get(table, "G1"), f"{label}: {shown}",
-                        relative=relative)
+                        relative=relative, rows=frozenset(f"{table}[{key}]" for key in keys),
+                        streams=_streams(table, keys, expected, observed))
+
+
+def _streams(table: str, keys: set[str | None], *snapshots: Snapshot) -> frozenset[str]:
+    """The streams of the rows `keys` of `table`, read off whichever snapshot holds them
+    (empty when a row does not say, or a whole table differs)."""
+    if None in keys:
+        return frozenset()
+    key_column = PRIMARY_KEYS.get(table, "id")
+    found: set[str] = set()
+    for key in keys:
+        row = next((r for snapshot in snapshots for r in snapshot.get(table, [])
+                    if str(r.get(key_column)) == key), None)
+        stream = row_stream(table, row) if row is not None else None
+        if stream is None:
+            return frozenset()
+        found.add(stream)
+    return frozenset(found)

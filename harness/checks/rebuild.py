@@ -67,11 +67,11 @@ def check(scenario: Scenario, history: History) -> Verdict:
     original = history.snapshots.get("final")
     rebuilds = {step: snapshot for step in range(len(scenario.steps))
                 if (snapshot := history.snapshots.get(f"rebuild:{step}")) is not None}
-    violations = list(relative_violations(original, rebuilds, redelivered(scenario)))
-    expected = expect(scenario)
-    violations += outcome_violations(history, expected.outcomes)
+    expected = expect(scenario, history)
+    violations = list(outcome_violations(history, expected.outcomes))
+    violations += relative_violations(original, rebuilds, redelivered(scenario))
     if original is not None:
-        violations += snapshot_violations("original vs oracle", expected.final, original)
+        violations += snapshot_violations("original vs oracle", *expected.comparable(original))
     for step, predicted in expected.rebuilds.items():
         if step in rebuilds:
             violations += snapshot_violations(f"rebuild (step {step}) vs oracle", predicted,

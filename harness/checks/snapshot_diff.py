@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -28,6 +29,8 @@ def _text(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
 
 
 def _path(elements: list[Any]) -> str:
+    if not elements:
+        return "snapshot"
     table, *rest = elements
     text = str(table)
     if rest:
@@ -37,24 +40,44 @@ def _path(elements: list[Any]) -> str:
     return text
 
 
-def diff_lines(expected: Mapping[str, list[dict[str, Any]]],
-               observed: Mapping[str, list[dict[str, Any]]]) -> list[str]:
-    """One line per differing cell, missing row or extra row; empty when equal."""
+@dataclass(frozen=True)
+class Cell:
+    """One difference: its table, the primary key of its row (None for a whole table),
+    and the line that says it."""
+
+    table: str
+    key: str | None
+    line: str
+
+
+def diff_cells(expected: Mapping[str, list[dict[str, Any]]],
+               observed: Mapping[str, list[dict[str, Any]]]) -> list[Cell]:
+    """One cell per differing value, missing row or extra row, in line order; empty when
+    equal."""
     expected_rows, observed_rows = _keyed(expected), _keyed(observed)
     if _text(expected_rows) == _text(observed_rows):  # the usual case; deepdiff is slow
         return []
     delta = DeepDiff(expected_rows, observed_rows, verbose_level=2, view="tree")
-    lines: list[str] = []
+    cells: list[Cell] = []
+
+    def add(elements: list[Any], text: str) -> None:
+        table = str(elements[0]) if elements else "snapshot"
+        key = str(elements[1]) if len(elements) > 1 else None
+        cells.append(Cell(table, key, f"{_path(elements)}: {text}"))
     for change in [*delta.get("values_changed", []), *delta.get("type_changes", [])]:
-        lines.append(f"{_path(change.path(output_format='list'))}: expected {change.t1!r}, "
-                     f"observed {change.t2!r}")
+        add(change.path(output_format="list"),
+            f"expected {change.t1!r}, observed {change.t2!r}")
     for added in delta.get("dictionary_item_added", []):
-        lines.append(f"{_path(added.path(output_format='list'))}: unexpected, observed "
-                     f"{added.t2!r}")
+        add(added.path(output_format="list"), f"unexpected, observed {added.t2!r}")
     for removed in delta.get("dictionary_item_removed", []):
-        lines.append(f"{_path(removed.path(output_format='list'))}: missing, expected "
-                     f"{removed.t1!r}")
-    return sorted(lines)
+        add(removed.path(output_format="list"), f"missing, expected {removed.t1!r}")
+    return sorted(cells, key=lambda cell: cell.line)
+
+
+def diff_lines(expected: Mapping[str, list[dict[str, Any]]],
+               observed: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    """One line per differing cell, missing row or extra row; empty when equal."""
+    return [cell.line for cell in diff_cells(expected, observed)]
 
 
 def tables_differing(lines: list[str]) -> set[str]:

@@ -98,6 +98,9 @@ def check_token_parity(
             found += _retired(seen.alias)
         else:
             found += [*_t4(seen.alias, signing_key), *_t5(seen.canonical, seen.alias, noisy)]
+        # The alias against the canonical route (the target against itself) first: where
+        # the alias also breaks an exact rule of §7, the parity break is the direct evidence.
+        found.sort(key=lambda item: item[0] not in RELATIVE_RULES)
         violations += [Violation(rule, f"{seen.case.id}: {text}", index,
                                  relative=rule in RELATIVE_RULES) for rule, text in found]
     rules = {"T3", "T4", *(seen.case.rule for seen in observations)}

@@ -7,7 +7,7 @@ point at "which event, which cursor, which row", as Elle does).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from harness.contract.rules import rule as lookup_rule
@@ -23,6 +23,12 @@ class Violation:
     message: str
     op_index: int | None = None
     relative: bool = False
+    # What the violation is about: the streams of the step whose answer departed, or of the
+    # snapshot rows that differ; and those rows (`run_summary[r1]`). They tell a defect's
+    # consequences from a defect of its own (`settle`).
+    streams: frozenset[str] = frozenset()
+    rows: frozenset[str] = frozenset()
+    departure: bool = False  # a step answered otherwise than it had to
 
     def __post_init__(self) -> None:
         lookup_rule(self.rule)  # an unknown rule id is a bug in the checker, caught at once
@@ -39,6 +45,9 @@ class Verdict:
     property_name: str
     rules: tuple[str, ...]
     violations: tuple[Violation, ...] = field(default_factory=tuple)
+    # differences that only follow from a violation above it (see `settle`): shown with
+    # it, never a finding of their own
+    follow_ons: tuple[Violation, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +63,7 @@ class Verdict:
         lines = [f"{self.property_name}: {len(self.violations)} violation(s) of "
                  f"{', '.join(self.broken_rules)}"]
         lines += [f"  - {v}" for v in self.violations]
+        lines += [f"  - (follows from the above) {v}" for v in self.follow_ons]
         return "\n".join(lines)
 
     def headline(self, limit: int = 8) -> str:
@@ -90,22 +100,38 @@ def adopted(rule_id: str, absolute: Collection[str]) -> bool:
 
 def within_profile(result: Verdict, absolute: frozenset[str]) -> Verdict:
     """The verdict as the target's contract profile judges it: every relative violation, the
-    absolute ones only of the families and rules in `absolute`; relative ones first, so a
-    bug found by comparing the target with itself is never named after (and never masked by)
-    a difference from the reference contract's exact choices."""
+    absolute ones only of the families and rules in `absolute`, in the checker's order."""
     kept = [v for v in result.violations if v.relative or adopted(v.rule, absolute)]
-    ordered = [v for v in kept if v.relative] + [v for v in kept if not v.relative]
-    return Verdict(result.property_name, result.rules, tuple(ordered))
+    return Verdict(result.property_name, result.rules, tuple(kept),
+                   tuple(v for v in result.follow_ons if v.relative or adopted(v.rule, absolute)))
+
+
+def settle(result: Verdict) -> Verdict:
+    """One defect, one finding: a violation that only follows from an earlier one is moved
+    to `follow_ons`. Checkers list violations in the order the target departed (a step's
+    answer before the snapshots the run ended with, the target against itself before the
+    oracle where both see the same step), so the first of them is the defect; a later
+    difference confined to what is already explained (the same rows, or a stream one of
+    whose steps answered wrongly before: its rows, its clients) is its consequence. A step
+    that answers wrongly is a departure of its own, always kept."""
+    kept: list[Violation] = []
+    follow_ons = list(result.follow_ons)
+    departed: set[str] = set()
+    explained: set[str] = set()
+    for violation in result.violations:
+        follows = not violation.departure and (
+            (violation.streams and violation.streams <= departed)
+            or (violation.rows and violation.rows <= explained))
+        if follows:
+            follow_ons.append(violation)
+            continue
+        kept.append(violation)
+        explained |= violation.rows
+        if violation.departure:
+            departed |= violation.streams
+    return Verdict(result.property_name, result.rules, tuple(kept), tuple(follow_ons))
 
 
 # Rules that only restate another violation (a golden or a rebuild differing because a fold
-# is wrong): left out when telling one bug from another.
+# is wrong): passed over when telling one defect from another (harness.reports.records).
 CONSEQUENTIAL_RULES = frozenset({"G1", "G2"})
-
-
-def bug_rule(rules: Sequence[str]) -> str:
-    """What tells one bug from another: the first rule a verdict names (checkers name the
-    most direct evidence first), passing over the consequential ones. A scenario that
-    happens to show two defects counts as the first; the other is searched for on its own."""
-    direct = [rule for rule in rules if rule not in CONSEQUENTIAL_RULES]
-    return (direct or list(rules) or ["?"])[0]

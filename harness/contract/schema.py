@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
+
+from harness.contract.streams import stream_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,17 @@ REFERENCE_TABLES: Mapping[str, TableSchema] = MappingProxyType(
 PRIMARY_KEYS: Mapping[str, str] = MappingProxyType(
     {name: table.primary_key for name, table in REFERENCE_TABLES.items()}
 )
+
+
+def row_stream(table: str, row: Mapping[str, Any]) -> str | None:
+    """The stream a row of a reference table belongs to (None when the row does not say):
+    a projection row by its run or worker id (P1, P2), any other by its stream id."""
+    try:
+        if table == RUN_SUMMARY.name and isinstance(row.get("run_id"), str):
+            return stream_of(f"run:{row['run_id']}:events")
+        if table == WORKER_STATUS.name and isinstance(row.get("worker_id"), str):
+            return stream_of(f"worker:{row['worker_id']}:lifecycle")
+    except ValueError:  # an id no topic can hold: the row names no stream
+        return None
+    stream = row.get("stream_id")
+    return stream if isinstance(stream, str) else None

@@ -84,6 +84,41 @@ class ReferenceModel:
         self._fold(args)
         return applied()
 
+    def copy(self) -> ReferenceModel:
+        """An independent model in the same state (rows are frozen, so sharing them is safe):
+        what a checker restores when the target refused a call the oracle took (M2)."""
+        twin = ReferenceModel(self.publisher)
+        twin._events, twin._heads = dict(self._events), dict(self._heads)
+        twin._checkpoints = dict(self._checkpoints)
+        twin._runs, twin._workers = dict(self._runs), dict(self._workers)
+        return twin
+
+    def adopt_apply(self, args: ApplyEventArgs) -> bool:
+        """Take an event the target accepted though the oracle refused it, as the target's
+        own path would have: stored, the head moved to its seq, folded. So a checker that
+        reported that first departure judges what follows against the target's own state,
+        not against a state the target never had. False where the target's effect cannot be
+        known (another content already stored under the key: kept or overwritten?; a
+        payload no fold can read): the checker then stops judging that stream."""
+        stored = self._events.get(args.idempotency_key)
+        if stored is not None:
+            return stored.payload_hash == args.payload_hash
+        head = self.stream_head(args.stream_id)
+        if args.seq < head.oldest_seq:
+            return True
+        try:
+            self._fold(args)
+        except (KeyError, TypeError, ValueError):
+            return False
+        self._events[args.idempotency_key] = SyncEventRow(**args._asdict())
+        self._heads[args.stream_id] = replace(head, head_seq=max(head.head_seq, args.seq))
+        return True
+
+    def adopt_ack(self, caller: str, stream_id: str, last_applied_seq: int) -> None:
+        """Take a checkpoint the target stored though the oracle refused it (M6)."""
+        key = f"{caller}:{stream_id}"
+        self._checkpoints[key] = CheckpointRow(key, caller, stream_id, last_applied_seq)
+
     def _fold(self, args: ApplyEventArgs) -> None:
         """Fold a validated event into its projection; other streams have none (P3)."""
         stream = parse_stream_id(args.stream_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from harness.checks.verdict import bug_rule
+from harness.checks.verdict import CONSEQUENTIAL_RULES
 
 
 @dataclass
@@ -44,6 +44,12 @@ class ScenarioRecord:
     def broken_rules(self) -> list[str]:
         return sorted({str(v["rule"]) for v in self.violations})
 
+    @property
+    def defect(self) -> str:
+        """What tells this scenario's defect from another's: the clause its first direct
+        violation breaks (a rebuild or golden that differs is consequential, passed over)."""
+        return defect_of(self.violations)
+
     def explain(self) -> str:
         """The whole verdict of this scenario, as stored: ID, every violation, repro."""
         lines = [f"SCENARIO ID: {self.scenario_id}"]
@@ -55,14 +61,33 @@ class ScenarioRecord:
         return "\n".join(lines)
 
 
-def distinct_failures(records: list[ScenarioRecord]) -> list[ScenarioRecord]:
-    """The last failing record of each distinct bug (its broken rules), in the order the bugs
-    were found: Hypothesis replays each bug's shrunk example last."""
+def defect_of(violations: list[dict[str, object]]) -> str:
+    """The clause of the first violation that is not a consequential rule's (G1, G2), or
+    of the first one; a violation recorded before clauses were kept names its rule."""
+    if not violations:
+        return "?"
+    direct = [v for v in violations if str(v["rule"]) not in CONSEQUENTIAL_RULES]
+    first = (direct or violations)[0]
+    return str(first.get("clause") or first["rule"])
+
+
+def distinct_failures(records: list[ScenarioRecord]) -> list[tuple[str, ScenarioRecord]]:
+    """One failing record per defect found, in the order the defects were found.
+
+    A defect is a clause violated anywhere: where it led a scenario's verdict, its last
+    such record (Hypothesis replays each bug's shrunk example last); where it was only ever
+    found beside another defect, the smallest scenario that shows it, so no violated clause
+    is left as a count without its own ID and repro."""
     last: dict[str, ScenarioRecord] = {}
     for record in records:
         if not record.ok:
-            last[bug_rule([str(v["rule"]) for v in record.violations])] = record
-    return list(last.values())
+            last[record.defect] = record
+    for record in sorted((r for r in records if not r.ok), key=lambda r: (r.steps, r.events)):
+        for violation in record.violations:
+            clause = str(violation.get("clause") or violation["rule"])
+            if clause not in last and str(violation["rule"]) not in CONSEQUENTIAL_RULES:
+                last[clause] = record
+    return list(last.items())
 
 
 @dataclass

@@ -82,7 +82,7 @@ def build(profile: str, started: float, results: list[TestResult],
     from its artefacts now, so that the pages render from summary.json alone."""
     duration = time.time() - started
     properties: dict[str, dict[str, Any]] = {}
-    violations: list[dict[str, Any]] = []
+    defects: dict[str, dict[str, Any]] = {}
     for result in results:
         bucket = properties.setdefault(result.property_name, {
             "tests": 0, "passed": 0, "failed": 0, "errors": 0, "not_applicable": 0,
@@ -95,24 +95,8 @@ def build(profile: str, started: float, results: list[TestResult],
         bucket["events"] += sum(r.events for r in judged)
         bucket["duration_s"] = round(bucket["duration_s"] + result.seconds, 2)
         if result.outcome == "violation":
-            failing = [r for r in result.records if not r.ok]
-            detected = round(failing[0].finished_at - started, 2) if failing else None
-            finals: list[ScenarioRecord | None] = [*distinct_failures(result.records)]
-            for final in finals or [None]:
-                violations.append({
-                    "id": final.scenario_id if final else "",
-                    "property": result.property_name,
-                    "rules": final.broken_rules if final else [],
-                    "test": result.nodeid,
-                    "events": final.events if final else 0,
-                    "detected_after_s": detected,
-                    "artefacts": final.artefacts if final else "",
-                    "explanation": final.explain() if final else result.message,
-                    "violations": final.violations if final else [],
-                    "repro": final.repro if final else "",
-                    "view": (violation_view(final.scenario_id, final.artefacts,
-                                            final.violations) if final else None),
-                })
+            _add_findings(defects, result, started)
+    violations = sorted(defects.values(), key=lambda d: d["detected_after_s"] or 0.0)
     events = sum(p["events"] for p in properties.values())
     return {
         "target": dict(target or {}),
@@ -132,6 +116,52 @@ def build(profile: str, started: float, results: list[TestResult],
                            for r in results if r.outcome == "error"],
         "clauses": list(clauses or []),
     }
+
+
+def _add_findings(defects: dict[str, dict[str, Any]], result: TestResult,
+                  started: float) -> None:
+    """One entry per defect (a clause broken, harness.reports.records), whichever tests
+    found it: the smallest scenario that shows it is the entry's, every other is folded
+    under it as an occurrence. A failed test with no recorded violation keeps an entry of
+    its own, with the test's message."""
+    finals = distinct_failures(result.records)
+    if not finals:
+        defects[f"?{result.nodeid}"] = {
+            "defect": "?", "id": "", "property": result.property_name, "rules": [],
+            "test": result.nodeid, "events": 0, "steps": 0, "detected_after_s": None,
+            "artefacts": "", "explanation": result.message, "violations": [], "repro": "",
+            "view": None, "occurrences": []}
+        return
+    for defect, final in finals:
+        found = [r for r in result.records if not r.ok and defect in r.violated_clauses]
+        detected = round(min(r.finished_at for r in found or [final]) - started, 2)
+        occurrence = {"id": final.scenario_id, "test": result.nodeid,
+                      "property": result.property_name, "events": final.events,
+                      "steps": final.steps, "repro": final.repro,
+                      "artefacts": final.artefacts, "detected_after_s": detected}
+        entry = defects.get(defect)
+        if entry is not None:
+            entry["occurrences"].append(occurrence)
+            entry["detected_after_s"] = min(entry["detected_after_s"], detected)
+            if (final.steps, final.events) >= (entry["steps"], entry["events"]):
+                continue
+        defects[defect] = {
+            "defect": defect,
+            "id": final.scenario_id,
+            "property": result.property_name,
+            "rules": final.broken_rules,
+            "test": result.nodeid,
+            "events": final.events,
+            "steps": final.steps,
+            "detected_after_s": detected if entry is None else entry["detected_after_s"],
+            "artefacts": final.artefacts,
+            "explanation": final.explain(),
+            "violations": final.violations,
+            "repro": final.repro,
+            "view": violation_view(final.scenario_id, final.artefacts, final.violations),
+            "occurrences": [*(entry["occurrences"] if entry else []),
+                            *([] if entry else [occurrence])],
+        }
 
 
 def write(folder: Path, summary: dict[str, Any]) -> None:

@@ -53,29 +53,37 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSessio
 
 
 def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -> ModuleSession:
-    """A fresh database given the operations that took effect, in their order, each event
-    only the first time it was applied: what redelivery must leave unchanged (M1.3, B1),
-    without any model of the module's folds. A refused call is left out (it changed nothing,
-    M2); a second successful apply of the same (topic, seq) is exactly what is judged."""
+    """A fresh database given the calls the target accepted, in their order, each event
+    only the first time it was accepted: what redelivery must leave unchanged (M1.3, B1),
+    without any model of the module's folds. The target's own answers decide what is in it,
+    not the oracle's: a call it should have refused but took (a wrong hash, a caller it
+    should not trust) is in it as the target took it, so that departure is judged once, by
+    the step's answer, and never again here. A refused call is left out (it changed
+    nothing, M2); a second accepted apply of the same (topic, seq) is what is judged."""
     once = env.fresh_module()
     applied: set[tuple[str, int]] = set()
-    pending: list[ApplyEventArgs] = []  # applies since the last compaction, sent together
+    pending: list[ApplyEventArgs] = []  # publisher applies not yet sent, sent together
+
+    def first(topic: str, seq: int) -> bool:
+        seen = (topic, seq) in applied
+        applied.add((topic, seq))
+        return not seen
     for entry in history.completions():
         if entry.type is not EntryType.OK or not isinstance(entry.value, dict):
             continue
-        match scenario.steps[entry.value["step"]] if "step" in entry.value else None:
-            case Deliver(topic, seq) if (topic, seq) not in applied:
-                applied.add((topic, seq))
-                pending.append(scenario.event(topic, seq).reducer_args())
-            case Conflict(topic, seq, payload) if (topic, seq) not in applied:
-                applied.add((topic, seq))
-                pending.append(forged(scenario.event(topic, seq), payload).reducer_args())
-            case Compact(topic, through):
-                once.replay(pending)
-                pending = []
-                once.compact(stream_of(topic), through)
-            case _:
-                pass
+        step = scenario.steps[entry.value["step"]] if "step" in entry.value else None
+        if isinstance(step, Intrude) and first(step.topic, step.seq):
+            once.replay(pending)
+            pending = []
+            once.apply(scenario.event(step.topic, step.seq).reducer_args(), caller=step.client)
+        elif isinstance(step, Deliver | Conflict | BadHash) and first(step.topic, step.seq):
+            args = _publisher_apply(scenario, step)
+            assert args is not None
+            pending.append(args)
+        elif isinstance(step, Compact):
+            once.replay(pending)
+            pending = []
+            once.compact(stream_of(step.topic), step.through)
     once.replay(pending)
     return once
 

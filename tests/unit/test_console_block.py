@@ -33,7 +33,7 @@ def violate(rule: str, message: str) -> None:
                         {"owner": "x"}),), id=f"stdb1.idempotence.case{rule}")
     result = verdict("idempotence", ("M1",), [Violation(rule, message),
                                               Violation("P1", "final snapshot vs oracle")])
-    raise violation_type(result)(scenario, result, Path(f"reports/runs/gen-{rule}"), REPRO)
+    raise violation_type(rule)(scenario, result, Path(f"reports/runs/gen-{rule}"), REPRO)
 
 
 def test_one_bug() -> None:
