@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http.client import RemoteDisconnected
 from typing import Any, Final
 
 import requests
+from urllib3.exceptions import ProtocolError
 
 from harness.errors import HarnessError
 
@@ -85,12 +87,44 @@ class ControlClient:
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._session = requests.Session()
+        self._session = self._new_session()
+        self._reused = False  # the session holds a connection an earlier request opened
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
         # A local test service: a proxy from the environment must not intercept the traffic.
-        self._session.trust_env = False
+        session.trust_env = False
+        return session
 
     def close(self) -> None:
         self._session.close()
+
+    def _send(self, method: str, url: str, data: bytes,
+              headers: Mapping[str, str]) -> requests.Response:
+        """One request; sent again, once, on a fresh connection when a kept-alive one was
+        closed by the server between requests.
+
+        A server may close an idle or spent keep-alive connection at any moment (an idle
+        timeout; hyper closes a connection whose request body a handler left unread,
+        without `Connection: close`), and the client learns it only when its next request
+        on that connection gets no answer at all. Nothing was answered, so nothing was
+        done: sending it again on a new connection is what browsers and Go's client do,
+        and it is never the service's failure nor the harness's. A connection refused, a
+        timeout, or a dropped *fresh* connection is still an error."""
+        try:
+            response = self._session.request(method, url, data=data, headers=dict(headers),
+                                             timeout=self.timeout)
+        except requests.ConnectionError as error:
+            if not (self._reused and _closed_before_answer(error)):
+                raise
+            self._session.close()
+            self._session = self._new_session()
+            self._reused = False
+            response = self._session.request(method, url, data=data, headers=dict(headers),
+                                             timeout=self.timeout)
+        self._reused = True
+        return response
 
     def request(
         self,
@@ -115,9 +149,7 @@ class ControlClient:
             data = json.dumps(body).encode("utf-8")
             sent.setdefault("content-type", "application/json")
         try:
-            response = self._session.request(
-                method, self.base_url + path, data=data, headers=sent, timeout=self.timeout
-            )
+            response = self._send(method, self.base_url + path, data, sent)
         except requests.RequestException as error:
             raise ControlUnavailable(
                 f"{method} {self.base_url}{path}: no answer ({error})",
@@ -197,6 +229,22 @@ class ControlClient:
         }
         document = {name: value for name, value in given.items() if value is not None}
         return _toggles(self._admin("POST", "/toggles", document))
+
+
+def _closed_before_answer(error: BaseException) -> bool:
+    """Whether a request failed because the server closed its connection before any answer
+    (not because nothing listens, or the answer was too slow)."""
+    seen: BaseException | None = error
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        if isinstance(seen, RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+            return True
+        if isinstance(seen, ProtocolError) and "aborted" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__ or next(
+            (arg for arg in getattr(seen, "args", ()) if isinstance(arg, BaseException)), None)
+    return False
 
 
 def _credential(answer: Mapping[str, Any]) -> Credential:

@@ -13,11 +13,13 @@ same strategy again itself, because testcontainers waits only inside `start()`.
 from __future__ import annotations
 
 import math
+import random
 import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,12 +68,49 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Ports below this are left alone: the well-known and commonly configured ones.
+LOWEST_PORT = 10_000
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux's default
+    where it cannot be read)."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
 def free_port() -> int:
-    """A host port that is free now; bound explicitly so a restart keeps the same URL."""
+    """A host port that is free now, outside the kernel's ephemeral range; bound
+    explicitly so a restart keeps the same URL.
+
+    Outside the range, because a port the kernel hands out to outgoing connections (the
+    harness makes thousands: reducer calls, WebSockets, Docker's API) can be taken by one
+    of them between this check and the service binding it, or by Docker's own allocator
+    for a container's published port; below the range nobody but a listener asks for it,
+    and two listeners are told apart by the bind itself."""
+    low, high = ephemeral_range()
+    band = (LOWEST_PORT, low - 1) if low - 1 - LOWEST_PORT >= 1000 else (high + 1, 65535)
+    chooser = random.Random()
+    for _ in range(200):
+        port = chooser.randint(*band)
+        if port_is_free(port) and _loopback_is_free(port):
+            return port
+    raise EnvironmentFailed(f"no free port between {band[0]} and {band[1]}",
+                            "free some ports, or narrow the kernel's ephemeral range")
+
+
+def _loopback_is_free(port: int) -> bool:
+    """Whether a service binding loopback only could take the port too."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("0.0.0.0", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def readiness(port: int, path: str, timeout_s: float = READY_TIMEOUT_S) -> HttpWaitStrategy:
