@@ -77,9 +77,9 @@ def test_a_connection_closed_between_requests_is_sent_again_on_a_fresh_one() -> 
 
 
 def test_a_fresh_connection_dropped_is_still_no_answer() -> None:
-    with server(answers_per_connection=0) as (url, _):
-        with pytest.raises(ControlUnavailable, match="no answer"):
-            ControlClient(url, timeout=5).request("POST", "/api/sync/token", body={})
+    with server(answers_per_connection=0) as (url, _), \
+            pytest.raises(ControlUnavailable, match="no answer"):
+        ControlClient(url, timeout=5).request("POST", "/api/sync/token", body={})
 
 
 def test_nothing_listening_is_no_answer() -> None:
