@@ -17,11 +17,14 @@ would read as a pass; in CI (`CI` set) or with `--require-containers` that is an
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import time
 from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +311,7 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack,
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
     session = harness_session(request.config)
-    session.target_pins = dict(target.pins)
+    session.target_pins = {**target.pins, "spacetimedb": stack.describe_server()}
     environment = RunEnvironment(stack, target, module_wasm)
     session.lacking = {c.value: list(RULES_NEEDING[c]) for c in sorted(Capability)
                        if c not in environment.capabilities}
@@ -500,7 +503,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     rows = clause_rows(state)
     built = summary.build(state.profile.name, state.started, state.results, state.target_pins,
-                          state.lacking, clauses=rows)
+                          state.lacking, clauses=rows, run=run_facts(session.config, state))
     summary.write(state.reports_dir, built)
     unexercised = coverage.never_exercised(rows)
     if unexercised and state.profile.name == "nightly" and session.exitstatus == 0:
@@ -508,6 +511,36 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         # night's search, not a pass: fail, so that it is seen and closed.
         state.unexercised = unexercised
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def run_facts(config: pytest.Config, state: HarnessSession) -> dict[str, str]:
+    """When and with what a run judged: what a report must say for a verdict to be
+    compared with another, or replayed, months later."""
+    seed = config.getoption("hypothesis_seed", None)
+    return {
+        "started_at": _instant(state.started),
+        "finished_at": _instant(time.time()),
+        "profile": state.profile.name,
+        "seed": (str(seed) if seed is not None else
+                 "derandomized (the same examples every run)" if state.profile.derandomize
+                 else "fresh per property (pin one with --seed)"),
+        "stdb-harness": _version("stdb-harness"),
+        "hypothesis": _version("hypothesis"),
+        "pytest": _version("pytest"),
+        "python": platform.python_version(),
+        "spacetimedb": state.target_pins.get("spacetimedb", "not started"),
+    }
+
+
+def _instant(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def clause_rows(state: HarnessSession) -> list[dict[str, Any]]:

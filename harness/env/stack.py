@@ -107,6 +107,7 @@ class Stack:
         self._network: Network | None = None
         self._keep_on_exit = keep_on_exit
         self.ready_seconds = 0.0
+        self.server_image: str | None = None  # the SpacetimeDB image it started, if any
 
     def start(self) -> Stack:
         started = time.monotonic()
@@ -119,6 +120,7 @@ class Stack:
             if not self._keep_on_exit:
                 install_cleanup(client)
             image = self.options.stdb_image or ensure_spacetimedb_image(client)
+            self.server_image = image
             try:
                 self._network = Network(docker_network_kw={"labels": labels_for("network")})
                 self._network.create()
@@ -129,6 +131,15 @@ class Stack:
                 raise
         self.ready_seconds = time.monotonic() - started
         return self
+
+    def describe_server(self) -> str:
+        """Which SpacetimeDB this stack judges against, for a report: the image (its tag
+        names the version), a URL it was given, or none."""
+        if self.server_image is not None:
+            return self.server_image
+        if self.options.stdb_url is not None:
+            return f"{self.options.stdb_url} (--stdb-url)"
+        return "none (the target has no module)"
 
     @property
     def stdb_url(self) -> str:

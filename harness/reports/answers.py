@@ -89,7 +89,8 @@ def completions_by_step(history: History) -> dict[int, Entry]:
 
 def answers(scenario: Scenario, history: History | None) -> dict[int, Answer]:
     """Every step's answer, by step number (no history: expectations only)."""
-    outcomes = expect(scenario).outcomes if scenario.property != "token_parity" else {}
+    outcomes = (expect(scenario, history).outcomes if scenario.property != "token_parity"
+                else {})
     seqs = event_seqs(scenario)
     done = completions_by_step(history) if history is not None else {}
     control = history.snapshots.get("control", {}) if history is not None else {}

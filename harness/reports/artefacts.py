@@ -24,7 +24,9 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
     whether it is relative, which the text form words away and the report needs."""
     return {"property": verdict.property_name, "rules": list(verdict.rules),
             "violations": [{"rule": v.rule, "message": v.message, "op_index": v.op_index,
-                            "relative": v.relative} for v in verdict.violations]}
+                            "relative": v.relative} for v in verdict.violations],
+            "follow_ons": [{"rule": v.rule, "message": v.message, "relative": v.relative}
+                           for v in verdict.follow_ons]}
 
 
 def slug(scenario_id: str) -> str:

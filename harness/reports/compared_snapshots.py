@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.checks.expectations import expect
 from harness.checks.runtime_delivery import DELIVERY_TABLES, PROJECTION_TABLES, simulate
+from harness.checks.snapshot_diff import contract_view
 from harness.contract.snapshot import Snapshot
 from harness.history import History
 from harness.reports.table_diff import table_diff
@@ -41,16 +42,17 @@ def compared(scenario: Scenario, history: History) -> list[tuple[str, Snapshot, 
     if scenario.count(ViaRuntime):
         want, _ = simulate(scenario, history)
         tables = DELIVERY_TABLES | PROJECTION_TABLES
-        return [("module vs the projection of the journal", _only(want, tables),
-                 _only(final, tables))]
+        return [("module vs the projection of the journal",
+                 *contract_view(_only(want, tables), _only(final, tables)))]
     pairs: list[tuple[str, Snapshot, Snapshot]] = []
     if "delivered_once" in snaps:
         pairs.append(("with redeliveries vs each event delivered once",
                       _without(snaps["delivered_once"], RELATIVE_SKIPS),
                       _without(final, RELATIVE_SKIPS)))
-    expectation = expect(scenario)
+    expectation = expect(scenario, history)
+    against_oracle = contract_view(*expectation.comparable(final))
     if scenario.property != "rebuild":
-        return [*pairs, ("final snapshot vs oracle", expectation.final, final)]
+        return [*pairs, ("final snapshot vs oracle", *against_oracle)]
     rebuilds = {step: snaps[f"rebuild:{step}"] for step in range(len(scenario.steps))
                 if f"rebuild:{step}" in snaps}
     if rebuilds:  # relative first: each rebuild against the first, the first the original
@@ -61,8 +63,8 @@ def compared(scenario: Scenario, history: History) -> list[tuple[str, Snapshot, 
         if final.get("stream_head") == rebuilds[first].get("stream_head"):
             pairs.append((f"rebuild (step {first}) vs original", _without(final, RELATIVE_SKIPS),
                           _without(rebuilds[first], RELATIVE_SKIPS)))
-    pairs.append(("original vs oracle", expectation.final, final))
-    pairs += [(f"rebuild (step {step}) vs oracle", predicted, rebuilds[step])
+    pairs.append(("original vs oracle", *against_oracle))
+    pairs += [(f"rebuild (step {step}) vs oracle", *contract_view(predicted, rebuilds[step]))
               for step, predicted in sorted(expectation.rebuilds.items()) if step in rebuilds]
     return pairs
 

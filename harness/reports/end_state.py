@@ -126,7 +126,7 @@ def end_cells(scenario: Scenario, history: History, topics: Sequence[str],
     if final is None:
         return end
     runtime = scenario.count(ViaRuntime) > 0
-    oracle = expect(scenario)
+    oracle = expect(scenario, history)
     expected, held = simulate(scenario, history) if runtime else (oracle.final, {})
     resumes = {(step.client, stream_of(step.topic)): (number, step)
                for number, step in enumerate(scenario.steps) if isinstance(step, Resume)}

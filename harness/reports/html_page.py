@@ -124,7 +124,8 @@ def _table(header: tuple[str, ...], rows: list[list[str]]) -> str:
 
 
 def _contents(summary: Mapping[str, Any]) -> str:
-    links = "".join(f"<li><a href='#violation-{n}'>{escape(', '.join(ordered_rules(v)) or '?')} "
+    links = "".join(f"<li><a href='#violation-{n}'>{escape(v.get('defect') or '?')}: "
+                    f"{escape(', '.join(ordered_rules(v)) or '?')} "
                     f"({escape(v['property'])})</a></li>"
                     for n, v in enumerate(summary["violations"], start=1))
     return ("<nav><ul><li><a href='#run'>The run</a></li>"
@@ -147,10 +148,36 @@ def _lacking(summary: Mapping[str, Any]) -> str:
     return found
 
 
+def _run_facts(summary: Mapping[str, Any]) -> str:
+    """When and with what: times, versions, seed, profile."""
+    facts = summary.get("run") or {}
+    return _table(("run", "value"), [[k, str(v)] for k, v in facts.items()]) if facts else ""
+
+
+def _curated_list(summary: Mapping[str, Any]) -> str:
+    """The curated scenarios the run judged, each linked to its artefacts, relative to
+    the page (reports/runs/<slug>/ beside summary.html)."""
+    entries = summary.get("curated") or []
+    if not entries:
+        return ""
+    items = []
+    for entry in entries:
+        folder = entry["artefacts"].rstrip("/").rsplit("/", 2)
+        link = "/".join(folder[-2:]) + "/" if entry["artefacts"] else ""
+        name = (f"<a href='{escape(link)}'>{escape(entry['id'])}</a>" if link
+                else escape(entry["id"]))
+        items.append(f"<li>{name} ({escape(entry['property'])}): "
+                     f"<span class='state {'held' if entry['outcome'] == 'held' else 'violated'}'>"
+                     f"{escape(entry['outcome'])}</span></li>")
+    return (f"<h3 id='curated'>Curated scenarios run ({len(entries)})</h3>"
+            f"<ul class='curated'>{''.join(items)}</ul>")
+
+
 def page(summary: Mapping[str, Any]) -> str:
     kind, verdict = _verdict(summary)
     name = summary["target"].get("target", "?")
-    target = _table(("pin", "value"), [[k, str(v)] for k, v in sorted(summary["target"].items())])
+    target = _run_facts(summary) + _table(
+        ("pin", "value"), [[k, str(v)] for k, v in sorted(summary["target"].items())])
     violations = "".join(violation_article(n, v)
                          for n, v in enumerate(summary["violations"], start=1))
     errors = "".join(f"<section class='err'><h3>harness error: {escape(e['test'])}</h3>"
@@ -167,7 +194,7 @@ def page(summary: Mapping[str, Any]) -> str:
 <p>{summary['passed']} passed, {summary['failed']} with violations, {summary['errors']} harness
 errors, {summary['skipped']} skipped, in {summary['duration_s']} s;
 {summary['events_checked']} events checked ({summary['events_per_minute']} per minute).</p>
-{_table(PROPERTY_HEADER, property_rows(summary))}</section>
+{_table(PROPERTY_HEADER, property_rows(summary))}{_curated_list(summary)}</section>
 {f'<section id="violations"><h2>Violations</h2>{violations}</section>' if violations else ""}
 {matrix_section(summary.get("clauses", []))}
 {_lacking(summary)}{errors}

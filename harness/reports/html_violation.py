@@ -119,11 +119,34 @@ def violation_article(number: int, violation: Mapping[str, Any]) -> str:
         body += (f"<h4>Minimal counterexample, step by step</h4>{_steps(anchor, view['steps'])}"
                  f"<h4>Timeline, one lane per stream</h4>{_timeline(view['timeline'])}"
                  f"<h4>Table and primary-key differences</h4>{diff}")
+    defect = violation.get("defect") or "?"
     return (f"<article class='violation' id='{anchor}'>"
-            f"<h3><span class='rule'>{escape(rules)}</span> {escape(violation['property'])}"
+            f"<h3><span class='rule'>{escape(rules)}</span> {escape(defect)}: "
+            f"{escape(violation['property'])}"
             f"<span class='test'>{escape(violation['test'])}</span></h3>"
             f"<dl><dt>reproduce</dt><dd><pre class='repro'>{escape(repro)}</pre></dd>"
             f"<dt>scenario ID</dt><dd><pre class='id'>{escape(violation['id'])}</pre></dd>"
             f"{artefacts}</dl>"
-            f"<h4>What broke</h4>{broken}"
-            f"{note}{body}</article>")
+            f"<h4>What broke</h4>{broken}{_follow_ons(view)}"
+            f"{note}{body}{_occurrences(violation)}</article>")
+
+
+def _follow_ons(view: Mapping[str, Any]) -> str:
+    found = view.get("follow_ons") or []
+    if not found:
+        return ""
+    items = "".join(f"<li><span class='rule'>{escape(v['rule'])}</span>{escape(v['message'])}"
+                    "</li>" for v in found)
+    return (f"<details><summary>{len(found)} difference(s) that follow from it (not findings "
+            f"of their own)</summary><ul class='broken'>{items}</ul></details>")
+
+
+def _occurrences(violation: Mapping[str, Any]) -> str:
+    """Every scenario that showed this defect, folded: one defect is one entry."""
+    others = [o for o in violation.get("occurrences") or [] if o["id"] != violation["id"]]
+    if not others:
+        return ""
+    items = "".join(f"<li>{escape(o['test'])} ({o['events']} events): "
+                    f"<code>{escape(o['repro'] or o['id'])}</code></li>" for o in others)
+    return (f"<details><summary>also found by {len(others)} other scenario(s)</summary>"
+            f"<ul class='broken'>{items}</ul></details>")

@@ -56,7 +56,7 @@ def _timeline(view: Mapping[str, Any]) -> list[str]:
 def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
     view = v.get("view") or {}
     rules = ", ".join(view.get("rules") or v["rules"]) or "?"
-    lines = ["", f"### {number}. {rules} ({v['property']})", "",
+    lines = ["", f"### {number}. {v.get('defect') or '?'}: {rules} ({v['property']})", "",
              "Reproduce:", "", "```", v.get("repro") or f"stdb-harness repro '{v['id']}'",
              "```", "", f"Scenario ID: `{v['id']}`"]
     if v.get("artefacts"):
@@ -65,6 +65,12 @@ def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
                      + x["message"]
                      + (f" (step {x['step']})" if x.get("step") is not None else "")
                      for x in view.get("violations") or v["violations"]]
+    lines += [f"- (follows from the above) **{x['rule']}** {x['message']}"
+              for x in view.get("follow_ons") or []]
+    others = [o for o in v.get("occurrences") or [] if o["id"] != v["id"]]
+    if others:
+        lines += ["", f"Also found by {len(others)} other scenario(s): "
+                  + ", ".join(f"`{o['test']}`" for o in others)]
     if view.get("note"):
         lines += ["", f"_{view['note']}_"]
     if view.get("steps"):
@@ -87,12 +93,17 @@ def _violation(number: int, v: Mapping[str, Any]) -> list[str]:
 def markdown(summary: Mapping[str, Any]) -> str:
     target = summary["target"]
     lines = [f"# Conformance run of {target.get('target', '?')} ({summary['profile']})", "",
+             *[f"- {key}: `{value}`" for key, value in (summary.get("run") or {}).items()],
              *[f"- {key}: `{value}`" for key, value in sorted(target.items())], "",
              f"{summary['passed']} passed, {summary['failed']} failed, {summary['errors']} "
              f"harness errors, {summary['skipped']} skipped in {summary['duration_s']} s; "
              f"{summary['events_checked']} events checked "
              f"({summary['events_per_minute']}/min).", "",
              *table(PROPERTY_HEADER, property_rows(summary))]
+    curated = summary.get("curated") or []
+    if curated:
+        lines += ["", f"Curated scenarios run ({len(curated)}): "
+                  + ", ".join(f"`{c['id']}` {c['outcome']}" for c in curated)]
     if summary["violations"]:
         lines += ["", "## Violations"]
         for number, violation in enumerate(summary["violations"], start=1):

@@ -20,6 +20,7 @@ from harness.reports.html_page import page
 from harness.reports.markdown_page import markdown
 from harness.reports.records import ScenarioRecord, distinct_failures
 from harness.reports.violation_view import violation_view
+from harness.scenario.ids import is_generated_id
 
 SUITE_PROPERTIES = ("idempotence", "rebuild", "stale_cursor", "token_parity")
 
@@ -73,10 +74,12 @@ def _not_applicable(results: list[TestResult]) -> list[dict[str, Any]]:
 def build(profile: str, started: float, results: list[TestResult],
           target: Mapping[str, str] | None = None,
           lacking: Mapping[str, list[str]] | None = None, *,
-          clauses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          clauses: list[dict[str, Any]] | None = None,
+          run: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`lacking` is every capability the target does not have, with the rules it would
     have let the harness judge: what does not apply, said once for the whole run.
-    `clauses` are the rule-clause matrix's rows (harness.checks.coverage), kept as given.
+    `clauses` are the rule-clause matrix's rows (harness.checks.coverage), kept as given;
+    `run` says when and with what (times, versions, seed), kept as given.
 
     Each violation carries its `view` (step table, timeline, snapshot differences) read
     from its artefacts now, so that the pages render from summary.json alone."""
@@ -99,7 +102,9 @@ def build(profile: str, started: float, results: list[TestResult],
     violations = sorted(defects.values(), key=lambda d: d["detected_after_s"] or 0.0)
     events = sum(p["events"] for p in properties.values())
     return {
+        "run": dict(run or {}),
         "target": dict(target or {}),
+        "curated": _curated(results),
         "capabilities_lacking": dict(lacking or {}),
         "profile": profile,
         "passed": sum(1 for r in results if r.outcome == "passed"),
@@ -116,6 +121,20 @@ def build(profile: str, started: float, results: list[TestResult],
                            for r in results if r.outcome == "error"],
         "clauses": list(clauses or []),
     }
+
+
+def _curated(results: list[TestResult]) -> list[dict[str, str]]:
+    """Every curated scenario the run judged, with its verdict and artefact folder: what a
+    passing page links, so a reader sees what was run, not only that it passed."""
+    found = []
+    for result in results:
+        for record in result.records:
+            if record.scenario_id and not is_generated_id(record.scenario_id):
+                outcome = ("not applicable" if not record.applicable
+                           else "held" if record.ok else "violated")
+                found.append({"id": record.scenario_id, "property": record.property_name,
+                              "outcome": outcome, "artefacts": record.artefacts})
+    return sorted(found, key=lambda entry: (entry["property"], entry["id"]))
 
 
 def _add_findings(defects: dict[str, dict[str, Any]], result: TestResult,

@@ -41,6 +41,13 @@ def load_run(folder: Path) -> tuple[Scenario, History, list[dict[str, Any]] | No
     return scenario, history, stored
 
 
+def _follow_ons(folder: Path) -> list[dict[str, Any]]:
+    verdict = folder / VERDICT_JSON
+    found: list[dict[str, Any]] = (_read_json(verdict).get("follow_ons", [])
+                                   if verdict.is_file() else [])
+    return found
+
+
 def _empty(note: str) -> dict[str, Any]:
     return {"note": note, "rules": [], "steps": [],
             "timeline": {"lanes": [], "rows": [], "end": {}}, "diff": [], "violations": []}
@@ -70,7 +77,8 @@ def violation_view(scenario_id: str, artefacts: str,
     try:
         if folder is not None and (folder / "scenario.json").is_file():
             scenario, history, stored = load_run(folder)
-            return view(scenario, history, stored if stored is not None else violations)
+            return {**view(scenario, history, stored if stored is not None else violations),
+                    "follow_ons": _follow_ons(folder)}
         if is_generated_id(scenario_id):
             return view(decode(scenario_id), None, violations,
                         "no artefacts at hand: the steps come from the scenario ID alone")
