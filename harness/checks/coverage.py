@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import expect
+from harness.checks.outcomes import TABLE_RULES
 from harness.checks.verdict import Violation, adopted
 from harness.contract.events import Event as JournalEvent
 from harness.contract.sync_tokens import RouteFamily
@@ -346,5 +347,9 @@ def never_exercised(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 def rules_needing(absent_part: str) -> list[str]:
     """The rules whose clauses read a table or column the module lacks (a config key such as
     `module.tables.run_summary`): what the summary says goes unjudged for want of it."""
-    return sorted({clause.rule for clause in CLAUSES.values()
-                   if clause.lacks(list(Capability), [absent_part])})
+    found = {clause.rule for clause in CLAUSES.values()
+             if clause.lacks(list(Capability), [absent_part])}
+    table = absent_part.removeprefix("module.tables.").split(".", 1)[0]
+    if table in TABLE_RULES:  # the table's rows are compared with the oracle's by its rule
+        found.add(TABLE_RULES[table])
+    return sorted(found)

@@ -22,7 +22,7 @@ import jwt
 import pytest
 import requests
 
-from examples.beacon.harness_adapters.gate_admin import admin
+from examples.beacon.beacon_adapters.gate_admin import admin
 from harness.checks.token_parity import check_token_parity, retired_as_started
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import AdminRefused, ControlClient, ControlUnavailable, Exchange
