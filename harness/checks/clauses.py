@@ -25,6 +25,8 @@ CLIENT = frozenset({Capability.MODULE_APPLY, Capability.CLIENT})
 PUBLISHER = frozenset({Capability.PUBLISHER})
 CONTROL = frozenset({Capability.CONTROL})
 V1 = frozenset({Capability.CONTROL, Capability.CONTROL_API_V1})
+# An alias to hold to parity: one the service serves, or one a policy step can restore.
+PARITY = frozenset({Capability.CONTROL_ALIAS_SERVED, Capability.CONTROL_POLICY_TOGGLE})
 # A retirement to judge: declared by the service, made by its start-up configuration, or
 # switched at run time by the scenario's policy step.
 RETIREMENT = frozenset({Capability.CONTROL_RETIRED_DECLARED, Capability.CONTROL_RETIRED_AT_START,
@@ -155,8 +157,10 @@ _CLAUSES = (
     Clause("T3.unavailable", "minting unavailable",
            _with(CONTROL, Capability.CONTROL_MINTING_TOGGLE)),
     Clause("T4.response", "a minted token and its fields", CONTROL),
-    Clause("T5.api", "the /api alias answers as its canonical route", CONTROL, True),
-    Clause("T5.api_v1", "the /api/v1 alias answers as its canonical route", V1, True),
+    Clause("T5.api", "the /api alias answers as its canonical route", CONTROL, True,
+           needs_any=PARITY),
+    Clause("T5.api_v1", "the /api/v1 alias answers as its canonical route", V1, True,
+           needs_any=PARITY),
     Clause("T6.api", "a retired /api alias answers 404", CONTROL, needs_any=RETIREMENT),
     Clause("T6.api_v1", "a retired /api/v1 alias answers 404", V1, needs_any=RETIREMENT),
     Clause("G1.golden", "a curated scenario equals its approved golden", APPLY),

@@ -35,6 +35,8 @@ class Capability(StrEnum):
     CONTROL_RETIRED_AT_START = "control.retired_at_start"
     # The service declares its alias retired (`policy.alias_retired`): T6 holds it to that.
     CONTROL_RETIRED_DECLARED = "control.alias_retired"
+    # The service serves its alias (does not declare it retired): T5 has two routes to compare.
+    CONTROL_ALIAS_SERVED = "control.alias_served"
 
 
 # The rules a capability is needed to judge: what "not applicable" costs the user.
@@ -58,10 +60,12 @@ RULES_NEEDING: Mapping[Capability, tuple[str, ...]] = MappingProxyType({
     Capability.CONTROL_POLICY_TOGGLE: ("T1", "T6"),
     Capability.CONTROL_RETIRED_AT_START: ("T6",),
     Capability.CONTROL_RETIRED_DECLARED: ("T6",),
+    Capability.CONTROL_ALIAS_SERVED: ("T5",),
 })
 
 # Every control capability a full control service has; a user's admin adapter lists the
 # ones it lacks in configuration (all but what the service's declarations decide).
 CONTROL_CAPABILITIES = frozenset(c for c in Capability if c.value.startswith("control"))
 LACKABLE_CONTROL = CONTROL_CAPABILITIES - {Capability.CONTROL_RETIRED_DECLARED,
-                                           Capability.CONTROL_RETIRED_AT_START}
+                                           Capability.CONTROL_RETIRED_AT_START,
+                                           Capability.CONTROL_ALIAS_SERVED}

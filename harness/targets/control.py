@@ -92,6 +92,8 @@ def control_capabilities(routes: TokenRoutes, lacks: frozenset[Capability],
         found.discard(Capability.CONTROL_RETIRED_AT_START)
     if not retired_declared:
         found.discard(Capability.CONTROL_RETIRED_DECLARED)
+    else:
+        found.discard(Capability.CONTROL_ALIAS_SERVED)
     return frozenset(found)
 
 
