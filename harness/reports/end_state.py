@@ -43,10 +43,14 @@ def _applied(snapshot: Snapshot, stream_id: str) -> list[int]:
 
 def _module_cell(stream_id: str, expected: Snapshot, observed: Snapshot) -> Cell:
     """What the module holds for a stream at the end: its events and head (M3)."""
+    observed_head = _heads(observed).get(stream_id)
+    # a module without an oldest_seq column (module.tables.stream_head.oldest_seq = false)
+    has_oldest = observed_head is None or "oldest_seq" in observed_head
+
     def text(snapshot: Snapshot) -> str:
         head = _heads(snapshot).get(stream_id)
-        where = (f"head {head.get('head_seq')}, oldest {head.get('oldest_seq')}" if head
-                 else "no head row")
+        oldest = f", oldest {head.get('oldest_seq')}" if head and has_oldest else ""
+        where = f"head {head.get('head_seq')}{oldest}" if head else "no head row"
         return f"holds seqs {seqs_text(_applied(snapshot, stream_id))} ({where})"
     seen, want = text(observed), text(expected)
     return {"phase": "observed", "text": "module " + seen, "answer": "",
