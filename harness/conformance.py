@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -91,12 +92,12 @@ class ContractViolation(AssertionError):
 
 @functools.cache
 def violation_type(defect: str) -> type[ContractViolation]:
-    """One exception type per defect (the clause its first direct violation breaks, see
-    `defect_of`), so that Hypothesis, which tells bugs apart by exception type and origin,
-    searches for and shrinks each separately: a target with five defects shows five
+    """One exception type per defect (what its first direct violation shows, see
+    `Violation.defect`), so that Hypothesis, which tells bugs apart by exception type and
+    origin, searches for and shrinks each separately: a target with five defects shows five
     violations, each with its own minimal scenario ID, even two of one rule (M1's missing
     caller check and M1's missing sequence check)."""
-    name = "ContractViolation_" + defect.replace(".", "_")
+    name = "ContractViolation_" + re.sub(r"\W+", "_", defect).strip("_")
     return type(name, (ContractViolation,), {"__module__": __name__})
 
 class ScenarioNotApplicable(Exception):
@@ -217,7 +218,7 @@ class Judge:
             record.artefacts = str(store(self.reports_dir, scenario, history, result, extra))
         clauses = coverage.charged(reached, history, result.violations)
         record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative,
-                              "clause": clause}
+                              "clause": clause, "defect": v.defect}
                              for v, clause in zip(result.violations, clauses, strict=True)]
         record.exercised = dict(coverage.exercised(reached, history))
         record.violated_clauses = dict.fromkeys(sorted(set(clauses)), 1)

@@ -9,6 +9,7 @@ a timeout proves nothing either way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from harness.checks.snapshot_diff import contract_view, diff_cells, mask_like
@@ -67,7 +68,14 @@ def outcome_violations(history: History, expected: Mapping[int, Outcome]) -> Ite
         yield Violation(_rule_for(entry.op, want),
                         f"step {step} {entry.op} {_target(entry.value)}: expected "
                         f"{_describe(want)}, observed {observed}", entry.index,
-                        streams=_stream_of_step(topic), departure=True)
+                        streams=_stream_of_step(topic), departure=True,
+                        signature=f"{entry.op} answered {_answer_name(got_error)} where "
+                                  f"{_answer_name(want.error)}")
+
+
+def _answer_name(error: str | None) -> str:
+    """An answer as a defect's signature names it: `success`, or the error's first word."""
+    return "success" if error is None else error.split(" ", 1)[0]
 
 
 def _stream_of_step(topic: object) -> frozenset[str]:
@@ -96,9 +104,12 @@ def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
         lines = [cell.line for cell in mine]
         shown = "; ".join(lines[:6]) + ("; ..." if len(lines) > 6 else "")
         keys = {cell.key for cell in mine}
+        compared = re.sub(r" \(step \d+\)", "", label)
         yield Violation(rule or TABLE_RULES.get(table, "G1"), f"{label}: {shown}",
                         relative=relative, rows=frozenset(f"{table}[{key}]" for key in keys),
-                        streams=_streams(table, keys, expected, observed))
+                        streams=_streams(table, keys, expected, observed),
+                        signature=f"{table}: {compared}" if relative
+                        else f"{table} differs from the oracle's")
 
 
 def _streams(table: str, keys: set[str | None], *snapshots: Snapshot) -> frozenset[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from harness.checks.expectations import expect, redelivered
+from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.contract.snapshot import Snapshot
@@ -68,7 +69,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
     rebuilds = {step: snapshot for step in range(len(scenario.steps))
                 if (snapshot := history.snapshots.get(f"rebuild:{step}")) is not None}
     expected = expect(scenario, history)
-    violations = list(outcome_violations(history, expected.outcomes))
+    violations = [*outcome_violations(history, expected.outcomes),
+                  *redelivery_violations(history)]
     violations += relative_violations(original, rebuilds, redelivered(scenario))
     if original is not None:
         violations += snapshot_violations("original vs oracle", *expected.comparable(original))

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from harness.checks.expectations import expect
+from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.contract.streams import stream_of
@@ -140,7 +141,8 @@ def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:
 
 def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario, history)
-    violations = list(outcome_violations(history, expected.outcomes))
+    violations = [*outcome_violations(history, expected.outcomes),
+                  *redelivery_violations(history)]
     if "final" in history.snapshots:  # the module's own state must be right as well
         violations += snapshot_violations("final snapshot vs oracle",
                                           *expected.comparable(history.snapshots["final"]))

@@ -102,7 +102,9 @@ def check_token_parity(
         # the alias also breaks an exact rule of §7, the parity break is the direct evidence.
         found.sort(key=lambda item: item[0] not in RELATIVE_RULES)
         violations += [Violation(rule, f"{seen.case.id}: {text}", index,
-                                 relative=rule in RELATIVE_RULES) for rule, text in found]
+                                 relative=rule in RELATIVE_RULES,
+                                 signature=text.split(":", 1)[0] if rule in RELATIVE_RULES
+                                 else "") for rule, text in found]
     rules = {"T3", "T4", *(seen.case.rule for seen in observations)}
     if policy.alias_retired:
         rules.add("T6")

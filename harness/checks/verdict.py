@@ -29,6 +29,15 @@ class Violation:
     streams: frozenset[str] = frozenset()
     rows: frozenset[str] = frozenset()
     departure: bool = False  # a step answered otherwise than it had to
+    # What tells this defect from another of the same rule, the same whatever scenario shows
+    # it ("intrude answered success where unauthorized", "worker_status differs from the
+    # oracle's"): no step number, seq or id in it. Empty: the rule alone says it.
+    signature: str = ""
+
+    @property
+    def defect(self) -> str:
+        """The defect this violation shows, as reports name it: its rule, then what marks it."""
+        return f"{self.rule}: {self.signature}" if self.signature else self.rule
 
     def __post_init__(self) -> None:
         lookup_rule(self.rule)  # an unknown rule id is a bug in the checker, caught at once

@@ -46,8 +46,8 @@ class ScenarioRecord:
 
     @property
     def defect(self) -> str:
-        """What tells this scenario's defect from another's: the clause its first direct
-        violation breaks (a rebuild or golden that differs is consequential, passed over)."""
+        """What tells this scenario's defect from another's: what its first direct violation
+        shows (a rebuild or golden that differs is consequential, passed over)."""
         return defect_of(self.violations)
 
     def explain(self) -> str:
@@ -62,31 +62,31 @@ class ScenarioRecord:
 
 
 def defect_of(violations: list[dict[str, object]]) -> str:
-    """The clause of the first violation that is not a consequential rule's (G1, G2), or
-    of the first one; a violation recorded before clauses were kept names its rule."""
+    """The defect of the first violation that is not a consequential rule's (G1, G2), or
+    of the first one; a violation recorded without one names its rule."""
     if not violations:
         return "?"
     direct = [v for v in violations if str(v["rule"]) not in CONSEQUENTIAL_RULES]
     first = (direct or violations)[0]
-    return str(first.get("clause") or first["rule"])
+    return str(first.get("defect") or first["rule"])
 
 
 def distinct_failures(records: list[ScenarioRecord]) -> list[tuple[str, ScenarioRecord]]:
     """One failing record per defect found, in the order the defects were found.
 
-    A defect is a clause violated anywhere: where it led a scenario's verdict, its last
+    A defect is what a violation shows, wherever: where it led a scenario's verdict, its last
     such record (Hypothesis replays each bug's shrunk example last); where it was only ever
-    found beside another defect, the smallest scenario that shows it, so no violated clause
-    is left as a count without its own ID and repro."""
+    found beside another defect, the smallest scenario that shows it, so nothing violated is
+    left as a count without its own ID and repro."""
     last: dict[str, ScenarioRecord] = {}
     for record in records:
         if not record.ok:
             last[record.defect] = record
     for record in sorted((r for r in records if not r.ok), key=lambda r: (r.steps, r.events)):
         for violation in record.violations:
-            clause = str(violation.get("clause") or violation["rule"])
-            if clause not in last and str(violation["rule"]) not in CONSEQUENTIAL_RULES:
-                last[clause] = record
+            defect = str(violation.get("defect") or violation["rule"])
+            if defect not in last and str(violation["rule"]) not in CONSEQUENTIAL_RULES:
+                last[defect] = record
     return list(last.items())
 
 

@@ -139,7 +139,7 @@ def _curated(results: list[TestResult]) -> list[dict[str, str]]:
 
 def _add_findings(defects: dict[str, dict[str, Any]], result: TestResult,
                   started: float) -> None:
-    """One entry per defect (a clause broken, harness.reports.records), whichever tests
+    """One entry per defect (what a violation shows, harness.reports.records), whichever tests
     found it: the smallest scenario that shows it is the entry's, every other is folded
     under it as an occurrence. A failed test with no recorded violation keeps an entry of
     its own, with the test's message."""
@@ -152,7 +152,8 @@ def _add_findings(defects: dict[str, dict[str, Any]], result: TestResult,
             "view": None, "occurrences": []}
         return
     for defect, final in finals:
-        found = [r for r in result.records if not r.ok and defect in r.violated_clauses]
+        found = [r for r in result.records
+                 if any(v.get("defect", v["rule"]) == defect for v in r.violations)]
         detected = round(min(r.finished_at for r in found or [final]) - started, 2)
         occurrence = {"id": final.scenario_id, "test": result.nodeid,
                       "property": result.property_name, "events": final.events,
