@@ -69,8 +69,7 @@ def outcome_violations(history: History, expected: Mapping[int, Outcome]) -> Ite
                         f"step {step} {entry.op} {_target(entry.value)}: expected "
                         f"{_describe(want)}, observed {observed}", entry.index,
                         streams=_stream_of_step(topic), departure=True,
-                        signature=f"{entry.op} answered {_answer_name(got_error)} where "
-                                  f"{_answer_name(want.error)}")
+                        signature=f"{entry.op} not answered {_answer_name(want.error)}")
 
 
 def _answer_name(error: str | None) -> str:

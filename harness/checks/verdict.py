@@ -30,8 +30,9 @@ class Violation:
     rows: frozenset[str] = frozenset()
     departure: bool = False  # a step answered otherwise than it had to
     # What tells this defect from another of the same rule, the same whatever scenario shows
-    # it ("intrude answered success where unauthorized", "worker_status differs from the
-    # oracle's"): no step number, seq or id in it. Empty: the rule alone says it.
+    # it ("intrude not answered unauthorized", "worker_status differs from the oracle's"): no
+    # step number, seq or id, nor the wrong answer given (a missing check lets a call reach
+    # whichever later check it meets). Empty: the rule alone says it.
     signature: str = ""
 
     @property

@@ -3,7 +3,7 @@ configuration alone: a module shaped unlike the reference (a column missing, col
 its own, no projection tables) driven by the stub publisher, and a control service alone,
 started by command with its port in its environment.
 
-Each planted defect must be reported once, under its own rule and clause, with its own ID;
+Each planted defect must be reported once, under its own rule, with its own ID;
 nothing else may be reported (no difference that only follows from a planted defect, none
 from the module's shape); no harness error; and nothing of the reference in the control
 service's report. The service runs twenty times in a row: a command-mode service once
@@ -24,12 +24,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "beacon"
 
-# The planted defects (examples/beacon/README.md): the clause each is reported under.
+# The planted defects (examples/beacon/README.md): the finding each is reported as.
 FEED_DEFECTS = {
-    "M1.unauthorized": "record_event has no caller check",
-    "E5.refused": "the checksum is never recomputed",
+    "M1: intrude not answered unauthorized": "record_event has no caller check",
+    "E5: bad_hash not answered invalid_event": "the checksum is never recomputed",
 }
-GATE_DEFECTS = {"T6.api": "the retired alias is still mounted and listed in OpenAPI"}
+GATE_DEFECTS = {"T6": "the retired alias is still mounted and listed in OpenAPI"}
 
 pytestmark = pytest.mark.container
 
@@ -69,7 +69,7 @@ def test_each_planted_module_defect_is_one_finding_and_nothing_else(
     for finding in summary["violations"]:
         # one rule per finding: what follows from it (a conflict after the accepted bad
         # checksum) is not a finding of its own
-        assert [v["rule"] for v in finding["violations"]] == [finding["defect"].split(".")[0]]
+        assert [v["rule"] for v in finding["violations"]] == [finding["defect"].split(":")[0]]
 
 
 def test_the_module_shape_is_not_applicable_not_a_difference(

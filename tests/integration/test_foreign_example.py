@@ -64,7 +64,7 @@ def test_each_planted_defect_is_its_own_violation_with_its_own_id(
     """Five defects, five violations: each the first rule of a violation of its own, with
     its own minimal scenario ID (no defect hidden behind another's counterexample)."""
     _, summary, _ = foreign_run
-    first = {violation["defect"].split(".")[0]: violation["id"]
+    first = {violation["defect"].split(":")[0]: violation["id"]
              for violation in summary["violations"]}
     missing = sorted(set(PLANTED) - set(first))
     assert not missing, f"not reported as violations of their own: {missing}; {first}"
