@@ -4,8 +4,10 @@ All three are the same shape: one image, one port, a DNS alias on the harness's
 private network, a readiness path to poll over HTTP, and the crash verbs the
 properties need (kill -9, start again on the same data). Built on testcontainers'
 DockerContainer for start and removal, and on its HttpWaitStrategy for readiness (given
-with `waiting_for`, so `start()` returns a serving container); Ryuk is disabled (its image
-cannot be pulled here) and labels plus cleanup.py take its place. kill/restart act on the
+with `waiting_for`, so `start()` returns a serving container). Ryuk is disabled for the
+harness's own containers only (its image cannot be pulled here; labels plus cleanup.py take
+its place), while each is started: the user's own testcontainers in the same run keep
+testcontainers' configuration as they set it. kill/restart act on the
 wrapped Docker container, because testcontainers has no such verbs, and a restart runs the
 same strategy again itself, because testcontainers waits only inside `start()`.
 """
@@ -32,7 +34,21 @@ from testcontainers.core.wait_strategies import HttpWaitStrategy
 from harness.env.labels import labels_for
 from harness.errors import EnvironmentFailed
 
-testcontainers_config.ryuk_disabled = True
+
+@contextmanager
+def ryuk_disabled() -> Iterator[None]:
+    """testcontainers without Ryuk inside the block, as configured before it afterwards.
+
+    testcontainers reads its configuration once, into `testcontainers_config` (from the
+    environment and ~/.testcontainers.properties), and consults `ryuk_disabled` in
+    `DockerContainer.start()` alone; so that is where the harness sets it, and puts back
+    whatever the user had."""
+    before = testcontainers_config.ryuk_disabled
+    testcontainers_config.ryuk_disabled = True
+    try:
+        yield
+    finally:
+        testcontainers_config.ryuk_disabled = before
 
 READY_TIMEOUT_S = 60.0
 # How often readiness is polled (testcontainers' default is 1 s; a server is ready in ~1 s).
@@ -205,7 +221,7 @@ class ServiceContainer:
         (`ready_seconds`: from creating the container to its first 200)."""
         started = time.monotonic()
         try:
-            with self._not_ready_names_the_service():
+            with ryuk_disabled(), self._not_ready_names_the_service():
                 self._container.start()
         except APIError as exc:
             raise EnvironmentFailed(f"could not start {self.spec.role}: {exc.explanation}",
