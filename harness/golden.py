@@ -36,14 +36,40 @@ def observed_result(history: History) -> dict[str, Any]:
     return result
 
 
+class MalformedGolden(HarnessError):
+    """A golden file that is not a golden: not JSON, or without its answers or snapshots."""
+
+
+GOLDEN_FIX = ("a golden is a JSON object {\"answers\": {step: answer}, \"snapshots\": "
+              "{label: snapshot}}, written by `stdb-harness golden update <ID>`: run it again "
+              "(or restore the file from version control) and review it")
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The golden in `path`, or MalformedGolden naming the file, what is wrong, and the fix."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MalformedGolden(f"golden {path}: cannot be read ({exc})", GOLDEN_FIX) from exc
+    except ValueError as exc:
+        raise MalformedGolden(f"golden {path}: not JSON ({exc})", GOLDEN_FIX) from exc
+    if not isinstance(data, dict):
+        raise MalformedGolden(f"golden {path}: a JSON {type(data).__name__}, not an object",
+                              GOLDEN_FIX)
+    for key in ("answers", "snapshots"):
+        if not isinstance(data.get(key), dict):
+            problem = "is missing" if key not in data else "is not a JSON object"
+            raise MalformedGolden(f"golden {path}: {key!r} {problem}", GOLDEN_FIX)
+    return data
+
+
 def load(scenario_id: str, folder: Path) -> dict[str, Any]:
     path = folder / f"{scenario_id}.json"
     if not path.is_file():
         raise GoldenMissing(f"no golden for curated scenario {scenario_id!r} ({path})",
                             f"run `stdb-harness golden update {scenario_id}` locally, review "
                             "the file and commit it")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return read(path)
 
 
 def write(scenario_id: str, result: dict[str, Any], folder: Path) -> Path:

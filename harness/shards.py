@@ -1,4 +1,4 @@
-"""`--shard i/n`: a disjoint, deterministic share of the collected items for one CI job.
+"""`--shard i/n` (pytest: `--stdb-shard`): a disjoint, stable share of the items for a CI job.
 
 Items are ordered by `sha256(node id)` within their kind (generated properties, which
 are few and long, and everything else), and each kind's order is cut into n contiguous
@@ -53,14 +53,15 @@ def assign(items: Iterable[tuple[str, str]], total: int) -> dict[str, int]:
     return shards
 
 
-def parse_shard(text: str) -> Shard:
-    """`i/n` with 1 <= i <= n; anything else is a HarnessError that says what to pass."""
+def parse_shard(text: str, option: str = "--shard") -> Shard:
+    """`i/n` with 1 <= i <= n; anything else is a HarnessError that says what to pass
+    (`option`: the option's name where it was given, the CLI's or the pytest plugin's)."""
     match = _SHAPE.match(text)
-    hint = "pass --shard i/n with 1 <= i <= n, e.g. --shard 1/4 ... --shard 4/4"
+    hint = f"pass {option} i/n with 1 <= i <= n, e.g. {option} 1/4 ... {option} 4/4"
     if match is None:
-        raise HarnessError(f"bad --shard {text!r}: not of the form i/n", hint)
+        raise HarnessError(f"bad {option} {text!r}: not of the form i/n", hint)
     index, total = int(match.group(1)), int(match.group(2))
     if total < 1 or not 1 <= index <= total:
-        raise HarnessError(f"bad --shard {text!r}: shard {index} of {total} does not exist",
+        raise HarnessError(f"bad {option} {text!r}: shard {index} of {total} does not exist",
                            hint)
     return Shard(index, total)

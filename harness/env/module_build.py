@@ -28,6 +28,8 @@ from harness.errors import BuildFailed
 WASM_TARGET = "wasm32-unknown-unknown"
 DEBIAN_RUSTC = Path("/usr/bin/rustc")
 DEBIAN_CARGO = Path("/usr/bin/cargo")
+# How much of a compiler's report a failed build shows (the whole of it is in the log).
+COMPILER_LINES = 60
 
 
 def _rustup_has_wasm_target() -> bool:
@@ -107,6 +109,23 @@ def _copy_out(built: Path, destination: Path) -> bytes:
     return wasm
 
 
+def _compiler_errors(message: str, log_file: Path) -> str:
+    """A failed build's message with the compiler's own report, read from the full log from
+    its first `error` line on, instead of the log's last lines (mostly cargo's `Compiling
+    ...` lines when a crate fails early)."""
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return message
+    first = next((i for i, line in enumerate(lines) if line.startswith("error")), None)
+    if first is None:
+        return message
+    shown = lines[first:first + COMPILER_LINES]
+    more = len(lines) - first - len(shown)
+    return "\n".join([message.partition("\n")[0], *shown,
+                      *([f"... {more} more lines in the log"] if more > 0 else [])])
+
+
 def build_module(crate: Path, features: Sequence[str] = ()) -> BuiltModule:
     """Build `crate` for wasm32 with `features` and return the built module.
 
@@ -125,8 +144,11 @@ def build_module(crate: Path, features: Sequence[str] = ()) -> BuiltModule:
     built = paths.target_dir / WASM_TARGET / "release" / _wasm_file_name(crate)
     label = features_label(wanted)
     with _exclusive(paths.lock_file):
-        run_logged(f"module {crate.name} [{label}]: cargo build", argv, paths.log_file,
-                   env=env, cwd=crate)
+        try:
+            run_logged(f"module {crate.name} [{label}]: cargo build", argv, paths.log_file,
+                       env=env, cwd=crate)
+        except BuildFailed as exc:
+            raise BuildFailed(_compiler_errors(exc.message, paths.log_file), exc.hint) from exc
         if not built.is_file():
             raise BuildFailed(f"cargo finished but {built} does not exist",
                               "check that the crate has crate-type = [\"cdylib\"]")
