@@ -13,11 +13,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import golden
+from harness.aborts import aborts_examples
 from harness.checks import coverage, idempotence, rebuild, stale_cursor, token_scenario
 from harness.checks.snapshot_diff import diff_lines, mask_like
 from harness.checks.verdict import Verdict, Violation, settle, verdict, within_profile
@@ -43,6 +44,7 @@ from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
 from harness.scenario.model import Scenario, with_id
 from harness.scenario.steps import Resume, RetiredAtStart, ViaRuntime
+from harness.shrink_budget import ShrinkBudget
 from harness.targets.capabilities import Capability
 
 Checker = Callable[[Scenario, History], Verdict]
@@ -149,6 +151,7 @@ class Judge:
     golden_dir: Path | None
     repro: str
     profile: Profile
+    shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)
 
     @property
     def generation(self) -> Generation:
@@ -185,9 +188,12 @@ class Judge:
     def run(self, scenario: Scenario) -> History:
         return RUNNERS[scenario.property](scenario, self.env)
 
+    @aborts_examples  # a harness error inside a Hypothesis example: harness/aborts.py
     def judge(self, scenario: Scenario) -> Verdict:
         if not scenario.id:
             scenario = with_id(scenario, encode(scenario))
+        if self.shrink_budget.answers_without_running(self.recorder, scenario.id):
+            return verdict(scenario.property, scenario.rules, [])  # harness/shrink_budget.py
         lacking = self.lacking(scenario)
         curated = not is_generated_id(scenario.id)
         control = self.env.target.control
@@ -227,6 +233,7 @@ class Judge:
         label_scenario(scenario, result, self.env.target,
                        Path(record.artefacts) if record.artefacts else None)
         if not result.ok:
-            raise violation_type(record.defect)(scenario, result, Path(record.artefacts),
-                                                self.repro)
+            violation = violation_type(record.defect)(scenario, result, Path(record.artefacts),
+                                                      self.repro)
+            raise self.shrink_budget.failed(self.recorder, scenario.id, record, violation)
         return result
