@@ -17,6 +17,7 @@ from harness.commands.run import EXIT_HARNESS, repro, run
 from harness.errors import HarnessError
 from harness.profiles import PROFILES, check_example_db
 from harness.shards import parse_shard
+from harness.shrink_budget import parse_budget
 
 
 def _argument(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -85,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
                             help="Hypothesis example database in this Redis "
                                  "(redis://host:port/N), shared by shards and machines; "
                                  "nightly profile")
+    run_parser.add_argument("--shrink-budget", default=None, metavar="SECONDS",
+                            type=_argument(parse_budget),
+                            help="how long a property may go on shrinking after its first "
+                                 "violation (default: the profile's, pr 60, nightly 300; "
+                                 "`none`: Hypothesis's own limit only)")
     run_parser.add_argument("--workers", type=_argument(_count_for("--workers")), default=None,
                             metavar="N",
                             help="run the properties in N processes (pytest-xdist), each with "

@@ -9,9 +9,17 @@ so nothing here is process-global.
 One SpacetimeDB per session, one fresh database per example. Under pytest-xdist every
 worker is a session of its own (its own SpacetimeDB and state); workers hand their rows
 to the controller through `workeroutput`, and only the controller writes the summary.
-`--shard i/n` keeps this job's share of the items (harness/shards.py). Tests that need containers
-skip where Docker is missing, and say so in a banner at the end, because a quiet skip
-would read as a pass; in CI (`CI` set) or with `--require-containers` that is an error.
+`--stdb-shard i/n` keeps this job's share of the items (harness/shards.py). Tests that need
+containers skip where Docker is missing, and say so in a banner at the end, because a quiet
+skip would read as a pass; in CI (`CI` set) or with `--stdb-require-containers` that is an
+error.
+
+A guest in the user's test run: every option is prefixed (`--stdb-...`, as syrupy's are
+`--snapshot-...`); the harness's Hypothesis settings are handed to its own suite's tests alone,
+while they run (never loaded as a profile); `reports/` is made only once the suite runs; and
+in a project without a harness configuration the plugin does nothing at all. Before the
+suite is collected, everything that can be checked is checked once (harness/preflight.py):
+a problem is one `pytest.UsageError` (pytest's exit 4; `stdb-harness run` says exit 2).
 """
 
 from __future__ import annotations
@@ -29,27 +37,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import is_hypothesis_test, settings
 
 from harness import suite
+from harness.aborts import HarnessAbort
 from harness.checks import coverage
 from harness.config.assemble import assemble, configured_wasm
-from harness.config.load import load_config, parse_config
+from harness.config.load import find_config, load_config
 from harness.config.model import HarnessConfig, MutantConfig
 from harness.conformance import ContractViolation, Judge, ScenarioNotApplicable
 from harness.env.built_module import BuiltModule
 from harness.env.stack import Database, Stack, StackOptions
 from harness.errors import DockerUnavailable, HarnessError
-from harness.profiles import PROFILES, Profile, activate
+from harness.preflight import Prepared, effective_config, prepare, scenario_named
+from harness.profiles import PROFILES, Profile, hypothesis_settings, profile_named, use_settings
 from harness.reports import console, summary
 from harness.reports.allure_labels import label_not_applicable
 from harness.reports.records import Recorder, distinct_failures
 from harness.runner.applicability import NotApplicable, not_applicable
 from harness.runner.environment import RunEnvironment
-from harness.scenario.files import curated, find
-from harness.scenario.ids import decode, is_generated_id
+from harness.scenario.files import curated
 from harness.scenario.model import Scenario
 from harness.shards import Shard, parse_shard
+from harness.shrink_budget import Cut, ShrinkBudget, parse_budget
 from harness.targets.capabilities import RULES_NEEDING, Capability
+
+SUITE_DIR = Path(suite.__file__).parent
 
 
 @dataclass
@@ -71,6 +84,13 @@ class HarnessSession:
     not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by node id
     shard: Shard | None = None
     unexercised: list[str] = field(default_factory=list)  # nightly: clauses never reached
+    # False in a project without a harness configuration: the plugin then does nothing
+    active: bool = True
+    hypothesis: settings | None = None  # the profile's, for the suite's own tests alone
+    shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)
+    shrink_cuts: list[Cut] = field(default_factory=list)
+    prepared: Prepared | None = None  # what the preflight checked and built
+    aborted: set[str] = field(default_factory=set)  # tests a HarnessAbort ended (aborts.py)
 
     def mark_not_applicable(self, nodeid: str, lacking: NotApplicable) -> None:
         self.not_applicable[nodeid] = lacking
@@ -93,108 +113,149 @@ def harness_session(config: pytest.Config) -> HarnessSession:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stdb-harness")
-    group.addoption("--config", default=None,
+    group.addoption("--stdb-config", default=None,
                     help="the harness configuration: a stdb-harness.toml or a pyproject.toml "
                          "with [tool.stdb-harness] (default: the nearest one)")
     group.addoption("--stdb-url", default=None,
                     help="use this running SpacetimeDB instead of starting a container")
     group.addoption("--stdb-image", default=None,
                     help="start this SpacetimeDB image instead of the one built here")
-    group.addoption("--require-containers", action="store_true", default=False,
+    group.addoption("--stdb-require-containers", action="store_true", default=False,
                     help="fail (not skip) container tests when Docker is missing; implied by CI")
-    group.addoption("--profile", default="pr", choices=sorted(PROFILES),
+    group.addoption("--stdb-profile", default="pr", choices=sorted(PROFILES),
                     help="pr (derandomized gate), nightly (fresh seed, faults), repro")
-    group.addoption("--scenario", default=None,
+    group.addoption("--stdb-scenario", default=None,
                     help="run only this scenario: a curated ID or a generated stdb1.* ID")
-    group.addoption("--reports-dir", default=None,
+    group.addoption("--stdb-reports-dir", default=None,
                     help="where summaries and per-scenario artefacts go (default: reports/ "
                          "beside the configuration)")
-    group.addoption("--module-features", default="",
+    group.addoption("--stdb-module-features", default="",
                     help="comma-separated Cargo features of the module crate")
-    group.addoption("--mutant", default=None,
+    group.addoption("--stdb-mutant", default=None,
                     help="run against a deliberately broken variant declared in the config")
-    group.addoption("--run-mutants", action="store_true", default=False,
+    group.addoption("--stdb-run-mutants", action="store_true", default=False,
                     help="also run the (slow) mutant matrix test outside CI")
-    group.addoption("--max-examples", type=int, default=None,
+    group.addoption("--stdb-max-examples", type=int, default=None,
                     help="generated examples per property (default: the profile's)")
-    group.addoption("--shard", default=None, metavar="I/N",
+    group.addoption("--stdb-shard", default=None, metavar="I/N",
                     help="run only shard I of N: a disjoint, stable share of the items "
                          "(by a hash of the node id), for N parallel CI jobs")
-    group.addoption("--example-db", default=None, metavar="REDIS_URL",
+    group.addoption("--stdb-example-db", default=None, metavar="REDIS_URL",
                     help="keep Hypothesis's example database in this Redis "
                          "(redis://host:port/N), shared by shards and machines; "
                          "randomized profiles only (nightly)")
+    group.addoption("--stdb-shrink-budget", default=None, metavar="SECONDS",
+                    help="how long a property may go on shrinking after its first violation "
+                         "(default: the profile's, pr 60, nightly 300; `none`: no budget)")
 
 
-def _load(config: pytest.Config) -> tuple[HarnessConfig | None, HarnessError | None,
-                                           MutantConfig | None]:
-    explicit = config.getoption("--config")
+def _config_path(config: pytest.Config) -> Path | None:
+    """The harness configuration of this run, if there is one (found, not yet read)."""
+    explicit = config.getoption("--stdb-config")
+    if explicit:
+        return Path(explicit)
+    return find_config(Path(config.invocation_params.dir).resolve())
+
+
+def _load(config: pytest.Config, path: Path) -> tuple[HarnessConfig | None, HarnessError | None,
+                                                      MutantConfig | None]:
     try:
-        loaded = load_config(Path(explicit) if explicit else None,
-                             Path(config.invocation_params.dir))
-        overrides: dict[str, object] = {}
-        mutant = None
-        if config.getoption("--mutant"):
-            name = config.getoption("--mutant")
-            if name not in loaded.mutants:
-                raise HarnessError(f"unknown mutant {name!r}",
-                                   f"mutants in {loaded.path}: {', '.join(sorted(loaded.mutants))}")
-            mutant = loaded.mutants[name]
-            overrides |= mutant.overrides
-        features = [f for f in config.getoption("--module-features").split(",") if f]
-        if features and loaded.module_source is not None:
-            overrides["module.features"] = [*loaded.module_source.features, *features]
-        if overrides:
-            loaded = parse_config(loaded.path, loaded.raw, overrides)
+        loaded = load_config(path, Path(config.invocation_params.dir))
+        features = [f for f in config.getoption("--stdb-module-features").split(",") if f]
+        loaded, mutant = effective_config(loaded, config.getoption("--stdb-mutant"), features)
     except HarnessError as exc:
         return None, exc, None
     return loaded, None, mutant
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    path = _config_path(config)
+    if path is None:
+        # A project without a harness configuration: as if the plugin were not installed.
+        if config.getoption("--stdb-mutant") or config.getoption("--stdb-scenario"):
+            raise pytest.UsageError("stdb-harness: no [tool.stdb-harness] in a pyproject.toml "
+                                    "and no stdb-harness.toml at or above "
+                                    f"{config.invocation_params.dir}; pass --stdb-config PATH")
+        config.stash[SESSION] = HarnessSession(None, None, PROFILES["pr"],
+                                               Path(config.invocation_params.dir) / "reports",
+                                               None, active=False)
+        return
     config.addinivalue_line("markers", "container: needs Docker and the SpacetimeDB image "
                             "(the real tier)")
     config.addinivalue_line("markers", "needs(*capabilities): not applicable to a target "
                             "that lacks any of these capabilities")
-    loaded, error, mutant = _load(config)
-    if config.getoption("--mutant") and error is not None:
-        raise pytest.UsageError(str(error))
-    explicit = config.getoption("--reports-dir")
-    root = loaded.root if loaded is not None else Path(config.invocation_params.dir)
-    reports = Path(explicit) if explicit else root / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
+    loaded, error, mutant = _load(config, path)
+    if config.getoption("--stdb-mutant") and error is not None:
+        raise pytest.UsageError(f"stdb-harness: {error}")
+    explicit = config.getoption("--stdb-reports-dir")
+    root = loaded.root if loaded is not None else path.resolve().parent
+    reports = Path(explicit).resolve() if explicit else root / "reports"  # made when used
     try:
-        shard_option = config.getoption("--shard")
-        shard = parse_shard(shard_option) if shard_option is not None else None
-        example_db = config.getoption("--example-db")
+        shard_option = config.getoption("--stdb-shard")
+        shard = (parse_shard(shard_option, "--stdb-shard") if shard_option is not None
+                 else None)
+        example_db = config.getoption("--stdb-example-db")
         if example_db is not None and config.getoption("hypothesis_seed", None) is not None:
-            raise HarnessError("--example-db with --hypothesis-seed: a pinned seed turns "
+            raise HarnessError("--stdb-example-db with --hypothesis-seed: a pinned seed turns "
                                "Hypothesis's example database off", "drop one of the two")
-        profile = activate(config.getoption("--profile"), reports,
-                           config.getoption("--max-examples"), example_db)
+        profile = profile_named(config.getoption("--stdb-profile"))
+        budget_option = config.getoption("--stdb-shrink-budget")
+        budget = (parse_budget(budget_option) if budget_option is not None
+                  else profile.shrink_budget_s)
+        chosen = hypothesis_settings(profile, reports, config.getoption("--stdb-max-examples"),
+                                     example_db)
     except HarnessError as exc:
         raise pytest.UsageError(f"stdb-harness: {exc}") from exc
-    state = HarnessSession(loaded, error, profile, reports, mutant, shard=shard)
+    state = HarnessSession(loaded, error, profile, reports, mutant, shard=shard,
+                           hypothesis=chosen, shrink_budget=ShrinkBudget(budget))
     config.stash[SESSION] = state
     config.pluginmanager.register(ResultCollector(config, state), "stdb-harness-results")
     _add_suite(config, loaded)
+    if _suite_selected(config) and not _is_xdist_worker(config):
+        state.prepared = _preflight(config, loaded, error, mutant)
+
+
+def _preflight(config: pytest.Config, loaded: HarnessConfig | None,
+               error: HarnessError | None, mutant: MutantConfig | None) -> Prepared:
+    """Everything checkable before the suite is collected, once (harness/preflight.py); or
+    what `stdb-harness run` checked already, handed in as a plugin object."""
+    given = [p for p in config.pluginmanager.get_plugins() if isinstance(p, Prepared)]
+    if given:
+        return given[0]
+    try:
+        if loaded is None:
+            raise error or HarnessError("no configuration")
+        return prepare(loaded, mutant=mutant, stdb_url=config.getoption("--stdb-url"),
+                       scenario=config.getoption("--stdb-scenario"),
+                       require_containers=_containers_required(config),
+                       run=not config.getoption("collectonly"))
+    except HarnessError as exc:
+        raise pytest.UsageError(f"stdb-harness: {exc}") from exc
 
 
 def _add_suite(config: pytest.Config, loaded: HarnessConfig | None) -> None:
     """Collect the conformance suite in a project that has a harness config and ran pytest
     without naming paths: installing the plugin is how a user gets the suite."""
-    suite_dir = str(Path(suite.__file__).parent)
     if loaded is None or config.args_source is pytest.Config.ArgsSource.ARGS:
         return
-    if not any(Path(arg).resolve() == Path(suite_dir) for arg in config.args):
-        config.args.append(suite_dir)
+    if not any(Path(arg).resolve() == SUITE_DIR for arg in config.args):
+        config.args.append(str(SUITE_DIR))
+
+
+def _in_suite(path: Path) -> bool:
+    return path.resolve().is_relative_to(SUITE_DIR)
+
+
+def _suite_selected(config: pytest.Config) -> bool:
+    """Whether this run collects the conformance suite (or part of it), from its paths."""
+    return any(_in_suite(Path(str(arg).split("::", maxsplit=1)[0])) for arg in config.args)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize `curated_scenario` with the configured folder's scenarios of PROPERTY."""
-    if "curated_scenario" not in metafunc.fixturenames:
-        return
     session = harness_session(metafunc.config)
+    if "curated_scenario" not in metafunc.fixturenames or not session.active:
+        return
     wanted = getattr(metafunc.module, "PROPERTY", None)
     folder = session.config.scenarios if session.config is not None else None
     try:
@@ -205,9 +266,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --scenario only the replay test runs; without it the replay test is dropped.
-    With --shard i/n only this shard's items run (every xdist worker computes the same)."""
-    replaying = config.getoption("--scenario") is not None
+    """With --stdb-scenario only the replay test runs; without it the replay test is dropped.
+    With --stdb-shard i/n only this shard's items run (every xdist worker computes the same)."""
+    if not harness_session(config).active:
+        return
+    replaying = config.getoption("--stdb-scenario") is not None
     shard = harness_session(config).shard
     # Shares are cut from the items that can run at all, so the dropped replay test does
     # not unbalance them.
@@ -231,35 +294,31 @@ def _kind(item: pytest.Item) -> str:
 
 
 def _is_replay(item: pytest.Item) -> bool:
-    return item.name.startswith("test_replay_scenario")
+    """The suite's replay test (a user's test of the same name is theirs)."""
+    return item.name.startswith("test_replay_scenario") and _in_suite(item.path)
 
 
 @pytest.fixture
 def requested_scenario(request: pytest.FixtureRequest) -> Scenario:
-    """The scenario named by --scenario: a curated file, or decoded from a generated ID."""
-    wanted: str = request.config.getoption("--scenario")
+    """The scenario named by --stdb-scenario: a curated file, or decoded from a generated ID
+    (read by the preflight already, where it ran)."""
+    wanted: str = request.config.getoption("--stdb-scenario")
     session = harness_session(request.config)
+    if session.prepared is not None and session.prepared.requested is not None:
+        return session.prepared.requested
     try:
-        if is_generated_id(wanted):
-            return decode(wanted)
-        config = session.require_config()
-        scenario = find(wanted, config.scenarios) if config.scenarios is not None else None
-        if scenario is None:
-            raise HarnessError(f"no scenario {wanted!r} in {config.scenarios}",
-                               "pass a curated scenario's file name (without .json) or a "
-                               "stdb1.* ID")
-        return scenario
+        return scenario_named(session.require_config(), wanted)
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
 
 
 def _containers_required(config: pytest.Config) -> bool:
-    return bool(config.getoption("--require-containers")) or bool(os.environ.get("CI"))
+    return bool(config.getoption("--stdb-require-containers")) or bool(os.environ.get("CI"))
 
 
 @pytest.fixture(scope="session")
 def harness_config(request: pytest.FixtureRequest) -> HarnessConfig:
-    """The configuration of the target under test (--config, or the nearest one)."""
+    """The configuration of the target under test (--stdb-config, or the nearest one)."""
     return harness_session(request.config).require_config()
 
 
@@ -284,9 +343,13 @@ def stack(request: pytest.FixtureRequest, harness_config: HarnessConfig) -> Iter
 
 
 @pytest.fixture(scope="session")
-def module_wasm(harness_config: HarnessConfig) -> BuiltModule | None:
-    """The configured module compiled for wasm32 (cargo skips the work when unchanged);
-    None for a target without a module."""
+def module_wasm(request: pytest.FixtureRequest,
+                harness_config: HarnessConfig) -> BuiltModule | None:
+    """The configured module compiled for wasm32: the preflight's build where it ran, else
+    built now (cargo skips the work when unchanged); None for a target without a module."""
+    prepared = harness_session(request.config).prepared
+    if prepared is not None and prepared.module is not None:
+        return prepared.module
     try:
         return configured_wasm(harness_config)
     except HarnessError as exc:
@@ -325,15 +388,18 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack,
 
 
 def repro_command(config: pytest.Config, harness: HarnessConfig) -> str:
-    """The command that replays a scenario ID against this same target."""
+    """The command that replays a scenario ID against this same target (the CLI's, whose
+    options are the plugin's without their `stdb-` prefix, but for --stdb-url and
+    --stdb-image)."""
     parts = ["stdb-harness repro '{id}'", f"--config {harness.path}"]
     session = harness_session(config)
     if session.mutant is not None:
         parts.append(f"--mutant {session.mutant.name}")
-    for option in ("--stdb-url", "--stdb-image", "--module-features"):
+    for option, cli in (("--stdb-url", "--stdb-url"), ("--stdb-image", "--stdb-image"),
+                        ("--stdb-module-features", "--module-features")):
         value = config.getoption(option)
         if value:
-            parts.append(f"{option} {value}")
+            parts.append(f"{cli} {value}")
     return " ".join(parts)
 
 
@@ -343,16 +409,29 @@ def judge(request: pytest.FixtureRequest, run_environment: RunEnvironment,
     """Runs and checks scenarios against the configured target."""
     session = harness_session(request.config)
     session.judged = True
+    session.reports_dir.mkdir(parents=True, exist_ok=True)  # the suite runs: reports/ now
     goldens = harness_config.golden if session.profile.name != "repro" else None
     return Judge(run_environment, session.reports_dir, session.recorder, goldens,
-                 repro_command(request.config, harness_config), session.profile)
+                 repro_command(request.config, harness_config), session.profile,
+                 session.shrink_budget)
+
+
+@pytest.fixture(scope="session")
+def stdb_hypothesis_settings(request: pytest.FixtureRequest) -> settings:
+    """The profile's Hypothesis settings, for a suite test that hands Hypothesis settings
+    itself (the state machine's `run_state_machine_as_test`): derive from these."""
+    chosen = harness_session(request.config).hypothesis
+    if chosen is None:
+        pytest.fail("harness error (not a contract violation): no harness session",
+                    pytrace=False)
+    return chosen
 
 
 @pytest.fixture(autouse=True)
 def _needs_capabilities(request: pytest.FixtureRequest) -> None:
     """A test marked `needs(...)` is not applicable to a target lacking a capability."""
     marker = request.node.get_closest_marker("needs")
-    if marker is None:
+    if marker is None or not harness_session(request.config).active:
         return
     judge: Judge = request.getfixturevalue("judge")
     lacking = not_applicable(set(marker.args), judge.env.capabilities)
@@ -361,10 +440,20 @@ def _needs_capabilities(request: pytest.FixtureRequest) -> None:
         pytest.skip(lacking.explain())
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    harness_session(item.config).recorder.current = item.nodeid
+    """The suite's Hypothesis tests run under the profile's settings, theirs alone (outermost,
+    so that Hypothesis's own plugin, which reads them in this hook too, sees them)."""
+    session = harness_session(item.config)
+    if not session.active:
+        return (yield)
+    session.recorder.current = item.nodeid
+    test = getattr(item, "obj", None)
+    ours = session.hypothesis is not None and is_hypothesis_test(test) and _in_suite(item.path)
     try:
+        if ours and session.hypothesis is not None:
+            with use_settings(test, session.hypothesis):
+                return (yield)
         return (yield)
     except ScenarioNotApplicable as exc:
         harness_session(item.config).mark_not_applicable(item.nodeid, exc.lacking)
@@ -378,14 +467,22 @@ def pytest_runtest_makereport(item: pytest.Item,
     """Name the target and the (shrunk) failing scenario in JUnit properties; keep only the
     shrunk scenario's artefacts; show a contract violation as its short block per bug."""
     report = yield
-    if call.when != "call":
+    session = harness_session(item.config)
+    if call.when != "call" or not session.active:
         return report
     raised = raised_violations(call.excinfo.value) if call.excinfo is not None else []
     if raised and report.failed:
         report.longrepr = console.blocks([console.Bug(
             v.scenario.id, v.scenario.property, v.verdict.violations, str(v.artefacts), v.repro)
             for v in raised])
-    session = harness_session(item.config)
+    if call.excinfo is not None and isinstance(call.excinfo.value, HarnessAbort):
+        # harness/aborts.py: the harness could not run an example; no traceback, no shrink
+        report.longrepr = f"harness error (not a contract violation): {call.excinfo.value.error}"
+        session.aborted.add(item.nodeid)
+    cut = session.shrink_budget.cut(item.nodeid)
+    if cut is not None:
+        session.shrink_cuts.append(cut)
+        item.user_properties.append(("shrink_budget_cut", _cut_text(cut)))
     records = session.recorder.for_test(item.nodeid)
     if session.judged:
         for key, value in sorted(session.target_pins.items()):
@@ -403,6 +500,12 @@ def pytest_runtest_makereport(item: pytest.Item,
         item.user_properties.append(("scenarios_judged", str(len(records))))
         item.user_properties.append(("events_checked", str(sum(r.events for r in records))))
     return report
+
+
+def _cut_text(cut: Cut) -> str:
+    return (f"shrinking stopped by the {cut.budget_s:g} s shrink budget "
+            f"({cut.answered} candidate scenarios answered without running); "
+            "the counterexample shown is the smallest found by then")
 
 
 def raised_violations(error: BaseException) -> list[ContractViolation]:
@@ -439,6 +542,8 @@ class ResultCollector:
             outcome = "passed"
         elif report.skipped:
             outcome = "not_applicable" if lacking is not None else "skipped"
+        elif report.nodeid in self.session.aborted:
+            outcome = "error"  # whatever it found before: the harness could not finish
         elif any(not r.ok for r in records):
             outcome = "violation"
         else:
@@ -473,7 +578,8 @@ def worker_output(state: HarnessSession) -> dict[str, object]:
             "results": summary.results_to_json(state.results),
             "target_pins": dict(state.target_pins),
             "lacking": {name: list(rules) for name, rules in state.lacking.items()},
-            "container_skips": list(state.container_skips)}
+            "container_skips": list(state.container_skips),
+            "shrink_cuts": [[c.test, c.budget_s, c.answered] for c in state.shrink_cuts]}
 
 
 def merge_worker_output(state: HarnessSession, output: dict[str, Any]) -> None:
@@ -483,18 +589,22 @@ def merge_worker_output(state: HarnessSession, output: dict[str, Any]) -> None:
     state.target_pins.update(output["target_pins"])
     state.lacking.update(output["lacking"])
     state.container_skips.extend(output["container_skips"])
+    state.shrink_cuts.extend(Cut(str(test), float(budget), int(answered))
+                             for test, budget, answered in output.get("shrink_cuts", []))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist: a worker finished; its rows join the controller's summary."""
     output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
-    if output is not None:
+    if output is not None and harness_session(node.config).active:
         merge_worker_output(harness_session(node.config), output)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = harness_session(session.config)
+    if not state.active:
+        return
     if _is_xdist_worker(session.config):
         workeroutput: dict[str, object] = getattr(session.config, "workeroutput")  # noqa: B009
         workeroutput[WORKER_OUTPUT] = worker_output(state)
@@ -504,6 +614,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     rows = clause_rows(state)
     built = summary.build(state.profile.name, state.started, state.results, state.target_pins,
                           state.lacking, clauses=rows, run=run_facts(session.config, state))
+    built["shrink_budget"] = {
+        "seconds": state.shrink_budget.seconds,
+        "cut": [{"test": c.test, "budget_s": c.budget_s, "answered": c.answered}
+                for c in state.shrink_cuts]}
     summary.write(state.reports_dir, built)
     unexercised = coverage.never_exercised(rows)
     if unexercised and state.profile.name == "nightly" and session.exitstatus == 0:
@@ -561,6 +675,10 @@ def clause_rows(state: HarnessSession) -> list[dict[str, Any]]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     state = harness_session(terminalreporter.config)
+    if not state.active:
+        return
+    for cut in state.shrink_cuts:
+        terminalreporter.write_line(f"stdb-harness: {cut.test}: {_cut_text(cut)}", yellow=True)
     if state.container_skips:
         terminalreporter.write_sep("!", "REAL-CONTAINER TESTS DID NOT RUN", red=True, bold=True)
         terminalreporter.write_line(f"reason: {state.container_skips[0]}", red=True)

@@ -1,14 +1,18 @@
 """`stdb-harness run` and `stdb-harness repro`: the conformance suite through pytest.
 
 Both run the suite shipped in harness/suite with the harness's pytest plugin, so the
-CLI, CI and a plain `pytest` call share one code path. The exit code is derived from
-the summary, not from pytest's code alone: a violation is 1, a harness error 2.
+CLI, CI and a plain `pytest` call share one code path. Before pytest starts, everything
+that can be checked is checked once (harness/preflight.py: a problem is exit 2 with one
+message), and what it built is handed to the plugin. The CLI keeps its short option names
+and gives pytest the plugin's (`--profile` is `--stdb-profile`, ...). The exit code is derived
+from the summary, not from pytest's code alone: a violation is 1, a harness error 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,17 +23,18 @@ from harness import suite
 from harness.commands.configured import configured, reports_dir, scenarios_dir
 from harness.config.model import HarnessConfig
 from harness.errors import HarnessError
+from harness.preflight import Prepared, effective_config, prepare
 from harness.profiles import PROFILES
-from harness.scenario.files import find
-from harness.scenario.ids import decode, is_generated_id
+from harness.scenario.ids import is_generated_id
 
 EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 2
 
 
 def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) -> list[str]:
-    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness", "--config", str(config.path),
-            "-p", "no:cacheprovider", "--profile", args.profile,
-            "--reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
+    argv = [str(Path(suite.__file__).parent), "-p", "stdb_harness",
+            "--stdb-config", str(config.path), "-p", "no:cacheprovider",
+            "--stdb-profile", args.profile,
+            "--stdb-reports-dir", str(reports), "--junitxml", str(reports / "junit.xml"),
             "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
             "-o", "junit_family=xunit2", "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "-q"]
@@ -38,21 +43,23 @@ def pytest_args(args: argparse.Namespace, config: HarnessConfig, reports: Path) 
     if args.stdb_image:
         argv += ["--stdb-image", args.stdb_image]
     if args.module_features:
-        argv += ["--module-features", args.module_features]
+        argv += ["--stdb-module-features", args.module_features]
     if getattr(args, "mutant", None):
-        argv += ["--mutant", args.mutant]
+        argv += ["--stdb-mutant", args.mutant]
     if getattr(args, "max_examples", None):
-        argv += ["--max-examples", str(args.max_examples)]
+        argv += ["--stdb-max-examples", str(args.max_examples)]
     if getattr(args, "seed", None) is not None:
         argv += ["--hypothesis-seed", str(args.seed)]
     if getattr(args, "first_failure", False):
         argv += ["--exitfirst"]
     if getattr(args, "scenario", None):
-        argv += ["--scenario", args.scenario]
+        argv += ["--stdb-scenario", args.scenario]
     if getattr(args, "shard", None):
-        argv += ["--shard", args.shard]
+        argv += ["--stdb-shard", args.shard]
     if getattr(args, "example_db", None):
-        argv += ["--example-db", args.example_db]
+        argv += ["--stdb-example-db", args.example_db]
+    if getattr(args, "shrink_budget", None) is not None:
+        argv += ["--stdb-shrink-budget", args.shrink_budget]
     if getattr(args, "workers", None):
         argv += ["-n", str(args.workers)]
     return argv
@@ -83,6 +90,10 @@ def print_summary(reports: Path) -> None:
         print(f"{name:<14} tests={p['tests']} passed={p['passed']} violations={p['failed']} "
               f"errors={p['errors']} scenarios={p['scenarios']} events={p['events']} "
               f"{p['duration_s']}s")
+    for cut in summary.get("shrink_budget", {}).get("cut", []):
+        print(f"SHRINK BUDGET {cut['budget_s']:g}s cut shrinking short: {cut['test']} "
+              f"({cut['answered']} candidates answered without running; the counterexample "
+              "is the smallest found by then)")
     print(f"profile={summary['profile']} passed={summary['passed']} failed={summary['failed']} "
           f"errors={summary['errors']} duration={summary['duration_s']}s "
           f"events/min={summary['events_per_minute']}")
@@ -104,29 +115,31 @@ def check_example_db_use(args: argparse.Namespace) -> None:
                            "database off", "drop one of the two")
 
 
+def preflight(args: argparse.Namespace, config: HarnessConfig) -> Prepared:
+    """The checks of harness/preflight.py against the target this run tests (its mutant and
+    features applied), before pytest starts."""
+    features = [f for f in (args.module_features or "").split(",") if f]
+    target, mutant = effective_config(config, getattr(args, "mutant", None), features)
+    return prepare(target, mutant=mutant, stdb_url=args.stdb_url,
+                   scenario=getattr(args, "scenario", None),
+                   require_containers=bool(os.environ.get("CI")))
+
+
 def run(args: argparse.Namespace) -> int:
     check_example_db_use(args)
     config = configured(args)
-    if getattr(args, "mutant", None) and args.mutant not in config.mutants:
-        raise HarnessError(f"unknown mutant {args.mutant!r}",
-                           f"mutants declared in {config.path}: "
-                           f"{', '.join(sorted(config.mutants)) or 'none'}")
+    prepared = preflight(args, config)
     reports = reports_dir(args, config)
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "summary.json").unlink(missing_ok=True)
-    code = int(pytest.main(pytest_args(args, config, reports)))
+    code = int(pytest.main(pytest_args(args, config, reports), plugins=[prepared]))
     sys.stdout.flush()
     print_summary(reports)
     return exit_code(code, reports)
 
 
 def repro(args: argparse.Namespace) -> int:
-    # Refuse a bad ID before anything is built or started.
-    if is_generated_id(args.scenario):
-        decode(args.scenario)
-    elif find(args.scenario, scenarios_dir(configured(args))) is None:
-        raise HarnessError(f"no scenario {args.scenario[:80]!r}",
-                           "pass a curated scenario's file name (without .json) or a "
-                           "stdb1.* ID")
+    if not is_generated_id(args.scenario):
+        scenarios_dir(configured(args))  # a config without scenarios: say which key to add
     args.profile = "repro"
     return run(args)

@@ -14,9 +14,11 @@ PROPERTY = "stale_cursor"
 
 
 @pytest.mark.needs(Capability.MODULE_APPLY)
-def test_stateful_scenarios(judge: Judge) -> None:
+def test_stateful_scenarios(judge: Judge, stdb_hypothesis_settings: settings) -> None:
     class Machine(ScenarioMachine):
         referee = judge
         options = judge.generation
 
-    run_state_machine_as_test(Machine, settings=settings(stateful_step_count=20))
+    # The profile's settings (never the loaded Hypothesis profile, a user's or `ci`).
+    run_state_machine_as_test(Machine, settings=settings(parent=stdb_hypothesis_settings,
+                                                         stateful_step_count=20))

@@ -4,7 +4,7 @@ Runs `stdb-harness mutants`, which runs the pr profile against each deliberately
 implementation declared in the root pyproject.toml's [tool.stdb-harness.mutants],
 and asserts all are caught; the reference
 passing the same profile is asserted by the suite itself (harness/suite). It takes
-minutes, so it runs in CI (where `CI` is set) or with --run-mutants, and otherwise says
+minutes, so it runs in CI (where `CI` is set) or with --stdb-run-mutants, and otherwise says
 loudly that it did not run.
 """
 
@@ -24,8 +24,8 @@ from harness.config.model import HarnessConfig
 def test_every_mutant_is_caught_by_the_pr_profile(request: pytest.FixtureRequest,
                                                    tmp_path: Path,
                                                    harness_config: HarnessConfig) -> None:
-    if not (os.environ.get("CI") or request.config.getoption("--run-mutants")):
-        pytest.skip("MUTANT MATRIX NOT RUN: it runs in CI or with --run-mutants")
+    if not (os.environ.get("CI") or request.config.getoption("--stdb-run-mutants")):
+        pytest.skip("MUTANT MATRIX NOT RUN: it runs in CI or with --stdb-run-mutants")
     # Two at a time: each run waits on containers and the server as much as it computes.
     result = subprocess.run([sys.executable, "-m", "harness.cli", "mutants", "--jobs", "2",
                              "--config", str(harness_config.path),

@@ -85,6 +85,52 @@ import harness.pytest_plugin
 def test_the_plugin_came_through_the_entry_point(pytestconfig):
     assert pytestconfig.pluginmanager.get_plugin("stdb_harness") is harness.pytest_plugin
     assert pytestconfig.getoption("--stdb-url") is None
+
+
+def test_the_project_keeps_its_own_profile_option(pytestconfig):
+    assert pytestconfig.getoption("--profile") == "fast"
+
+
+def test_testcontainers_keeps_the_projects_configuration():
+    import harness.env.services  # what the plugin loads; it once disabled Ryuk on import
+    from testcontainers.core.config import testcontainers_config
+
+    assert harness.env.services.ryuk_disabled is not None
+    assert testcontainers_config.ryuk_disabled is False
+"""
+
+# A project's own Hypothesis profile and test, beside the harness (in both projects): the
+# harness's settings must never reach it, nor its settings the harness's suite.
+OWN_PROFILE_CONFTEST = """
+from hypothesis import settings
+
+settings.register_profile("the-projects-own", max_examples=500, deadline=200, database=None)
+settings.load_profile("the-projects-own")
+"""
+OWN_PROFILE_OPTION = """
+
+def pytest_addoption(parser):
+    # a name pytest-profiling uses too: a guest plugin must not claim it
+    parser.addoption("--profile", default="none", help="this project's own option")
+"""
+OWN_HYPOTHESIS_TEST = """
+from datetime import timedelta
+
+from hypothesis import given, settings, strategies as st
+
+CALLS = []
+
+
+@given(st.integers())
+def test_the_projects_own_property(n):
+    CALLS.append(n)
+    assert settings().max_examples == 500
+    assert settings().deadline == timedelta(milliseconds=200)
+    assert not settings().derandomize
+
+
+def test_it_ran_under_the_projects_own_profile():
+    assert len(CALLS) == 500
 """
 
 
@@ -246,18 +292,28 @@ def test_the_plugin_loads_through_its_entry_point_in_a_foreign_project(installed
                                                                        ) -> None:
     began = time.monotonic()
     python, env = installed.python, installed.env
+    env = {**env, "TESTCONTAINERS_RYUK_DISABLED": "false"}  # the project's own setting
+    # A project without a harness configuration: there the plugin must change nothing.
     project = installed.venv.parent / "project"
     project.mkdir()
     (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (project / "conftest.py").write_text(OWN_PROFILE_CONFTEST + OWN_PROFILE_OPTION,
+                                         encoding="utf-8")
     (project / "test_probe.py").write_text(PLUGIN_PROBE_TEST, encoding="utf-8")
+    (project / "test_own_property.py").write_text(OWN_HYPOTHESIS_TEST, encoding="utf-8")
     collected = _run([python, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"],
                      project, env).stdout
     assert "test_probe.py::test_the_plugin_came_through_the_entry_point" in collected
-    assert "--stdb-url" in _run([python, "-m", "pytest", "--help"], project, env).stdout
+    assert "harness/suite" not in collected, "the suite was added without a harness config"
+    helped = _run([python, "-m", "pytest", "--help"], project, env).stdout
+    assert "--stdb-url" in helped and "--stdb-profile" in helped
     without = _run([python, "-m", "pytest", "-p", "no:stdb_harness", "--help"], project, env)
     assert "--stdb-url" not in without.stdout
-    _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
-    assert (project / "reports").is_dir(), "reports/ belongs to the project being tested"
+    ran = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--profile", "fast"],
+               project, env)
+    assert "5 passed" in ran.stdout, ran.stdout
+    assert "stdb-harness" not in ran.stdout, ran.stdout
+    assert not (project / "reports").exists(), "reports/ made where no harness runs"
     assert not (installed.site / "reports").exists(), "the plugin wrote into site-packages"
     installed.stopwatch.lap("pytest in the foreign project", began)
 
@@ -289,7 +345,7 @@ def _require_docker(config: pytest.Config) -> None:
     try:
         docker_client().close()
     except DockerUnavailable as exc:
-        if os.environ.get("CI") or config.getoption("--require-containers"):
+        if os.environ.get("CI") or config.getoption("--stdb-require-containers"):
             pytest.fail(f"the real-container tier must run here, but: {exc}", pytrace=False)
         pytest.skip(f"NO DOCKER - container test NOT RUN: {exc.message}")
 
@@ -302,11 +358,22 @@ def _user_project(root: Path, wasm: Path) -> Path:
     # A JSON string is a valid TOML basic string.
     (root / "stdb-harness.toml").write_text(USER_CONFIG.format(wasm=json.dumps(str(wasm))),
                                             encoding="utf-8")
+    (root / "conftest.py").write_text(OWN_PROFILE_CONFTEST, encoding="utf-8")
+    (root / "test_own_property.py").write_text(OWN_HYPOTHESIS_TEST, encoding="utf-8")
     return root
 
 
 def _testcases(junit: Path) -> dict[str, ElementTree.Element]:
     return {case.get("name", ""): case for case in ElementTree.parse(junit).iter("testcase")}
+
+
+def _own_tests_passed(junit: Path, output: str) -> None:
+    """The project's own Hypothesis tests ran beside the suite, under their own profile."""
+    cases = _testcases(junit)
+    for own in ("test_the_projects_own_property", "test_it_ran_under_the_projects_own_profile"):
+        assert own in cases, f"the project's own test {own} did not run beside the suite"
+        assert not [child.tag for child in cases[own] if child.tag in ("failure", "error")], \
+            f"the project's own test {own} failed beside the suite:\n{output[-3000:]}"
 
 
 def _left_behind(run_id: str) -> list[str]:
@@ -326,8 +393,9 @@ def test_the_installed_wheel_runs_the_suite_in_a_project_of_its_own(
     pytestconfig: pytest.Config,
 ) -> None:
     """What a user does after `pip install stdb-harness`: a config, a scenario and its golden
-    in their own folder, then plain `pytest` (the plugin adds the suite), `stdb-harness
-    repro` and `check`; and a golden that no longer matches fails the run with G1."""
+    in their own folder, then plain `pytest` (the plugin adds the suite, which runs beside
+    the project's own Hypothesis test, each under its own settings), `stdb-harness repro` and
+    `check`; and a golden that no longer matches fails the run with G1."""
     _require_docker(pytestconfig)
     project = _user_project(tmp_path_factory.mktemp("user-project"), module_wasm.path)
     assert not project.is_relative_to(ROOT)
@@ -336,21 +404,24 @@ def test_the_installed_wheel_runs_the_suite_in_a_project_of_its_own(
     python, tool = installed.python, installed.venv / "bin" / "stdb-harness"
     reports = project.parent / f"{project.name}-reports"
     pytest_argv: list[str | Path] = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                     "--max-examples", MAX_EXAMPLES]
+                                     "--stdb-max-examples", MAX_EXAMPLES]
 
     began = time.monotonic()
-    ran = _run([*pytest_argv, "--reports-dir", reports, "--junitxml", reports / "junit.xml"],
+    ran = _run([*pytest_argv, "--stdb-reports-dir", reports, "--junitxml", reports / "junit.xml"],
                project, env, timeout=1800)
     installed.stopwatch.lap("pytest: suite in a user project", began)
+    assert not (project / "reports").exists(), "reports/ made although --stdb-reports-dir"
     case = _testcases(reports / "junit.xml").get(f"test_curated_idempotence[{SCENARIO}]")
     assert case is not None, f"the curated scenario was not collected:\n{ran.stdout[-3000:]}"
     assert not [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+    _own_tests_passed(reports / "junit.xml", ran.stdout)
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
     assert summary["target"]["target"] == "wheel-user-project"
     assert summary["target"]["config"] == str((project / "stdb-harness.toml").resolve())
     assert Path(summary["target"]["module.wasm"]).resolve() == module_wasm.path.resolve()
     assert (summary["failed"], summary["errors"]) == (0, 0), summary
-    assert summary["properties"]["idempotence"]["scenarios"] >= 1
+    # the suite ran under the harness's settings (2 examples a property), not the project's 500
+    assert 1 <= summary["properties"]["idempotence"]["scenarios"] <= 10, summary["properties"]
     stored = reports / "runs" / SCENARIO
     assert (stored / "history.json").is_file(), sorted(p.name for p in (reports / "runs").iterdir())
 
@@ -374,7 +445,7 @@ def test_the_installed_wheel_runs_the_suite_in_a_project_of_its_own(
                            encoding="utf-8")
     began = time.monotonic()
     corrupt = project.parent / f"{project.name}-reports-corrupt-golden"
-    failed = _attempt([*pytest_argv, "--reports-dir", corrupt], project, env, timeout=1800)
+    failed = _attempt([*pytest_argv, "--stdb-reports-dir", corrupt], project, env, timeout=1800)
     installed.stopwatch.lap("pytest: corrupted golden (G1)", began)
     assert failed.returncode == 1, _output(failed)
     assert f"SCENARIO ID: {SCENARIO}" in failed.stdout and "G1" in failed.stdout, \

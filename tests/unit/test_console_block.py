@@ -58,8 +58,19 @@ def test_a_bug_and_a_harness_error() -> None:
 '''
 
 
+# The plugin acts only in a project with a harness configuration (elsewhere it is a guest
+# that does nothing); this one is never read, since no suite runs.
+CONFIG = """target = "console-blocks"
+
+[module]
+wasm = "module.wasm"
+"""
+
+
 def _run(tmp_path: Path, test: str) -> str:
     (tmp_path / "test_violations.py").write_text(TESTS, encoding="utf-8")
+    (tmp_path / "stdb-harness.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "module.wasm").write_bytes(b"\0asm\x01\0\0\0")
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                            f"test_violations.py::{test}"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300, check=False)

@@ -67,9 +67,9 @@ def test_a_bad_shard_is_exit_2_from_the_cli(text: str, capsys: pytest.CaptureFix
 
 
 def test_a_bad_shard_is_a_pytest_usage_error() -> None:
-    result = _collect("--shard", "3/2")
+    result = _collect("--stdb-shard", "3/2")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "bad --shard '3/2'" in result.stderr
+    assert "bad --stdb-shard '3/2'" in result.stderr
 
 
 def _collect(*args: str) -> subprocess.CompletedProcess[str]:
@@ -86,7 +86,7 @@ def _items(result: subprocess.CompletedProcess[str]) -> set[str]:
 
 def test_the_suite_splits_into_shards_that_each_hold_both_kinds() -> None:
     everything = _items(_collect())
-    runs = [_collect("--shard", f"{k}/2") for k in (1, 2)]
+    runs = [_collect("--stdb-shard", f"{k}/2") for k in (1, 2)]
     shares = [_items(run) for run in runs]
     # the rest is reported deselected (and the replay test, dropped without --scenario)
     for run, share in zip(runs, shares, strict=True):
