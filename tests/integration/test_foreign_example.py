@@ -39,8 +39,8 @@ def foreign_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str
     reports = tmp_path_factory.mktemp("foreign-reports")
     started = time.monotonic()
     # Two worker processes, each with its own SpacetimeDB and stub services: a foreign
-    # target must work sharded too, and its shrinking (the state machine's alone reaches
-    # Hypothesis's five-minute cap) halves in wall time.
+    # target must work sharded too, and its shrinking (each failing property's bounded by
+    # the pr profile's 60 s shrink budget) halves in wall time.
     result = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--config", str(CONFIG),
                              "--workers", "2", "--reports-dir", str(reports)],
                             capture_output=True, text=True, timeout=1800, check=False, cwd=REPO)
