@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -65,3 +66,34 @@ def test_workers_become_xdist_processes(tmp_path: Path) -> None:
     assert "-n" not in pytest_args(args, config, tmp_path)
     args.workers = 2
     assert pytest_args(args, config, tmp_path)[-2:] == ["-n", "2"]
+
+
+def test_the_cli_keeps_its_short_names_and_hands_pytest_the_plugins(tmp_path: Path) -> None:
+    """`stdb-harness run --profile ...` is `pytest --stdb-profile ...`: the plugin's options
+    are prefixed (a guest in the user's run), the CLI's are not."""
+    config = load_config(None, Path(__file__).resolve().parents[2])
+    args = argparse.Namespace(profile="nightly", stdb_url="http://127.0.0.1:3000",
+                              stdb_image="img", module_features="a,b", mutant="m",
+                              max_examples=3, scenario="s", shard="1/2",
+                              example_db="redis://h:1/0", shrink_budget="30")
+    argv = pytest_args(args, config, tmp_path)
+    pairs = dict(itertools.pairwise(argv))
+    assert pairs["--stdb-config"] == str(config.path)
+    assert pairs["--stdb-profile"] == "nightly"
+    assert pairs["--stdb-reports-dir"] == str(tmp_path)
+    assert (pairs["--stdb-url"], pairs["--stdb-image"]) == ("http://127.0.0.1:3000", "img")
+    assert (pairs["--stdb-module-features"], pairs["--stdb-mutant"]) == ("a,b", "m")
+    assert (pairs["--stdb-max-examples"], pairs["--stdb-scenario"]) == ("3", "s")
+    assert (pairs["--stdb-shard"], pairs["--stdb-example-db"]) == ("1/2", "redis://h:1/0")
+    assert pairs["--stdb-shrink-budget"] == "30"
+    unprefixed = {"--config", "--profile", "--reports-dir", "--module-features", "--mutant",
+                  "--max-examples", "--scenario", "--shard", "--example-db"}
+    assert not unprefixed & set(argv), argv
+
+
+@pytest.mark.parametrize("text", ["soon", "-5"])
+def test_a_bad_shrink_budget_is_exit_2(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--shrink-budget", text])
+    assert exited.value.code == 2
+    assert "bad shrink budget" in capsys.readouterr().err
