@@ -643,7 +643,18 @@ def run_facts(config: pytest.Config, state: HarnessSession) -> dict[str, str]:
         "pytest": _version("pytest"),
         "python": platform.python_version(),
         "spacetimedb": state.target_pins.get("spacetimedb", "not started"),
+        "shrink budget": _budget_text(state),
     }
+
+
+def _budget_text(state: HarnessSession) -> str:
+    seconds = state.shrink_budget.seconds
+    if seconds is None:
+        return "none (Hypothesis's own limits)"
+    cut = sorted({c.test for c in state.shrink_cuts})
+    return (f"{seconds:g} s per test after its first violation; "
+            + (f"cut shrinking short in {', '.join(cut)} (the smallest counterexample found "
+               "by then is shown)" if cut else "no shrink was cut short"))
 
 
 def _instant(epoch: float) -> str:
