@@ -62,6 +62,22 @@ def redelivered(scenario: Scenario) -> bool:
     return False
 
 
+def redelivered_streams(scenario: Scenario) -> set[str]:
+    """The streams some event of which the scenario delivers more than once, or meets a
+    conflict or a wrong hash for: where a redelivery can have changed anything."""
+    seen: set[tuple[str, int]] = set()
+    found: set[str] = set()
+    for step in scenario.steps:
+        match step:
+            case Conflict(topic) | BadHash(topic) | Intrude(_, topic):
+                found.add(stream_of(topic))
+            case Deliver(topic, seq) if (topic, seq) in seen:
+                found.add(stream_of(topic))
+            case Deliver(topic, seq):
+                seen.add((topic, seq))
+    return found
+
+
 WRONG_HASH = "sha256:" + "0" * 64
 
 

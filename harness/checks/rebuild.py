@@ -70,7 +70,7 @@ def check(scenario: Scenario, history: History) -> Verdict:
                 if (snapshot := history.snapshots.get(f"rebuild:{step}")) is not None}
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
-                  *redelivery_violations(history)]
+                  *redelivery_violations(scenario, history)]
     violations += relative_violations(original, rebuilds, redelivered(scenario))
     if original is not None:
         violations += snapshot_violations("original vs oracle", *expected.comparable(original))

@@ -142,7 +142,7 @@ def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:
 def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
-                  *redelivery_violations(history)]
+                  *redelivery_violations(scenario, history)]
     if "final" in history.snapshots:  # the module's own state must be right as well
         violations += snapshot_violations("final snapshot vs oracle",
                                           *expected.comparable(history.snapshots["final"]))

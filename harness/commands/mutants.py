@@ -52,6 +52,8 @@ def _run_one(target: MutantConfig, config: HarnessConfig, reports: Path,
         "status": {CAUGHT: "caught", ESCAPED: "escaped"}.get(code, "harness_error"),
         "properties": sorted({v["property"] for v in violations}),
         "broken_rules": sorted({r for v in violations for r in v["rules"]}),
+        # the rule the mutant is first reported under: its first finding's own rule
+        "first_rule": first["defect"].split(":")[0] if first and first.get("defect") else None,
         "scenario_id": smallest["id"] if smallest else None,
         "counterexample_events": smallest["events"] if smallest else None,
         "detection_s": first.get("detected_after_s") if first else None,

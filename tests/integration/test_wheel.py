@@ -104,7 +104,9 @@ def test_testcontainers_keeps_the_projects_configuration():
 OWN_PROFILE_CONFTEST = """
 from hypothesis import settings
 
-settings.register_profile("the-projects-own", max_examples=500, deadline=200, database=None)
+# derandomize given: under CI Hypothesis's own `ci` profile (derandomized) is the parent
+settings.register_profile("the-projects-own", max_examples=500, deadline=200, database=None,
+                          derandomize=False)
 settings.load_profile("the-projects-own")
 """
 OWN_PROFILE_OPTION = """
