@@ -1,6 +1,7 @@
 """Every speed figure of the harness and its goal, from one command, as one table.
 
     .venv/bin/python -m benchmarks [--nightly-examples 10] [--nightly-workers 2] [--skip-nightly]
+                                   [--test-command]
 
 Each row is measured in this run by the same commands a user runs (`stdb-harness run`, the
 two micro-benchmarks of this folder), except the mutant detection times, which are read
@@ -60,6 +61,39 @@ def pr_gate(folder: Path) -> list[Row]:
     events, passed = summary["events_checked"], summary["passed"]
     return [Row("pr gate, warm (s)", f"{wall:.0f} ({passed} tests, {events} events)", "<= 60",
                 wall <= 60)]
+
+
+# Before the shrink budget (issue 14): the foreign example's failing pr run in one process,
+# and the README's test command, warm; the goal is half of each.
+FAILING_GATE_BEFORE_S = 642.0
+TEST_COMMAND_BEFORE_S = 884.0
+
+
+def failing_gate(folder: Path) -> list[Row]:
+    """A pr run against a target with several defects (the foreign example, five planted):
+    how long a failing gate takes to report, shrinking included."""
+    wall, summary = _harness_run(folder / "foreign", "--config",
+                                 str(REPO / "examples" / "foreign" / "stdb-harness.toml"))
+    goal = FAILING_GATE_BEFORE_S / 2
+    return [Row("failing pr gate, foreign example, 1 process (s)",
+                f"{wall:.0f} ({len(summary['violations'])} defects reported)",
+                f"<= {goal:.0f}", wall <= goal)]
+
+
+def test_command(run_it: bool) -> Row:
+    """The README's test command (`pytest`), warm; minutes, so only when asked."""
+    goal = TEST_COMMAND_BEFORE_S / 2
+    if not run_it:
+        return Row("the README's test command, warm (s)", "not run (--test-command runs it)",
+                   f"<= {goal:.0f}", None)
+    started = time.monotonic()
+    result = subprocess.run([str(REPO / ".venv" / "bin" / "pytest"), "-q", "-p",
+                             "no:cacheprovider"], capture_output=True, text=True, check=False,
+                            cwd=REPO)
+    wall = time.monotonic() - started
+    tail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "?"
+    return Row("the README's test command, warm (s)", f"{wall:.0f} ({tail})", f"<= {goal:.0f}",
+               wall <= goal)
 
 
 def nightly(folder: Path, examples: int, workers: int) -> list[Row]:
@@ -124,10 +158,12 @@ def main() -> None:
     parser.add_argument("--skip-nightly", action="store_true")
     parser.add_argument("--nightly-workers", type=int, default=2,
                         help="also run the nightly in this many xdist processes")
+    parser.add_argument("--test-command", action="store_true",
+                        help="also time the README's test command (about 15 minutes)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stdb-bench-") as tmp:
         folder = Path(tmp)
-        rows = [*pr_gate(folder)]
+        rows = [*pr_gate(folder), *failing_gate(folder), test_command(args.test_command)]
         if not args.skip_nightly:
             rows += nightly(folder, args.nightly_examples, args.nightly_workers)
         rows += [*micro(), *mutants(), cold_setup()]
