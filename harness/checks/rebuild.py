@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from harness.checks.expectations import expect, redelivered
+from harness.checks.expectations import answers, expect, redelivered, without_streams
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.contract.snapshot import Snapshot
+from harness.contract.streams import stream_of
 from harness.history import History
 from harness.scenario.model import Scenario
+from harness.scenario.steps import BadHash, Conflict
 
 PROPERTY = "rebuild"
 RULES = ("G1", "G2", "M5", "M3")
@@ -49,9 +51,14 @@ def _relative(label: str, first: Snapshot, second: Snapshot,
 
 
 def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapshot],
-                        redelivered: bool = False) -> Iterator[Violation]:
+                        redelivered: bool = False,
+                        not_the_journal: frozenset[str] = frozenset()) -> Iterator[Violation]:
     """The target against itself: rebuilds pairwise (each against the first), and the
-    original against the first rebuild when both applied the same events."""
+    original against the first rebuild when both applied the same events. The streams in
+    `not_the_journal` took a call in the original that is not a journaled event (a
+    conflicting or wrongly hashed event the target accepted): a rebuild from the journal
+    cannot hold it, so those streams are no measure of the original, and are left out of
+    that comparison (the departure itself is judged where it happened)."""
     steps = sorted(rebuilds)
     if not steps:
         return
@@ -60,8 +67,17 @@ def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapsh
         yield from _relative(f"rebuild (step {step}) vs rebuild (step {steps[0]})", first,
                              rebuilds[step])
     if original is not None and original.get("stream_head") == first.get("stream_head"):
-        yield from _relative(f"original vs rebuild (step {steps[0]})", original, first,
-                             redelivered)
+        yield from _relative(f"original vs rebuild (step {steps[0]})",
+                             without_streams(original, set(not_the_journal)),
+                             without_streams(first, set(not_the_journal)), redelivered)
+
+
+def accepted_off_journal(scenario: Scenario, history: History) -> frozenset[str]:
+    """The streams where the target accepted a call carrying other content than the
+    journal's (a conflict, a wrong hash)."""
+    took = {number for number, answer in answers(history).items() if answer.took_effect}
+    return frozenset(stream_of(step.topic) for number, step in enumerate(scenario.steps)
+                     if number in took and isinstance(step, Conflict | BadHash))
 
 
 def check(scenario: Scenario, history: History) -> Verdict:
@@ -71,7 +87,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
                   *redelivery_violations(scenario, history)]
-    violations += relative_violations(original, rebuilds, redelivered(scenario))
+    violations += relative_violations(original, rebuilds, redelivered(scenario),
+                                      accepted_off_journal(scenario, history))
     if original is not None:
         violations += snapshot_violations("original vs oracle", *expected.comparable(original))
     for step, predicted in expected.rebuilds.items():

@@ -86,6 +86,19 @@ def test_the_module_shape_is_not_applicable_not_a_difference(
     assert matrix["B1.delivered"]["exercised"] > 0 and matrix["B1.delivered"]["violated"] == 0
 
 
+def test_held_to_the_relative_rules_alone_the_module_breaks_none(tmp_path: Path) -> None:
+    """Both planted defects break absolute rules only (M1's caller check, E5's hash): a
+    profile without E and M must report nothing, no follow-on of an accepted bad hash
+    either (a rebuild from the journal cannot hold what the original was forged with)."""
+    text = (EXAMPLE / "feed.toml").read_text(encoding="utf-8")
+    text = text.replace('crate = "module"', f'crate = "{EXAMPLE / "module"}"')
+    text = text.replace('absolute = ["E", "S", "M", "B", "G"]', 'absolute = ["S", "B", "G"]')
+    config = tmp_path / "feed-relative.toml"
+    config.write_text(text, encoding="utf-8")
+    code, summary, output = run(config, tmp_path / "reports")
+    assert (code, summary["violations"], summary["errors"]) == (0, [], 0), output[-3000:]
+
+
 def test_the_control_service_alone_is_judged_by_its_declared_retirement(
         gate: tuple[int, dict[str, Any], str]) -> None:
     code, summary, output = gate
