@@ -27,12 +27,13 @@ from harness.env.stack import Stack
 from harness.errors import EnvironmentFailed
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget, control_capabilities
+from harness.targets.module_mapping import ModuleMapping
 from harness.targets.sides import (
     ModuleSide,
     PublisherWiring,
     Target,
 )
-from harness.targets.spacetime_module import DeclaredModule, ModuleMapping
+from harness.targets.spacetime_module import DeclaredModule
 
 STUB_SIGNING_KEY_ENV = "CONTROL_SIGNING_KEY"
 

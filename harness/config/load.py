@@ -29,7 +29,7 @@ from harness.contract.sync_tokens import ControlPolicy
 from harness.errors import HarnessError
 from harness.targets.capabilities import LACKABLE_CONTROL, Capability
 from harness.targets.control import TokenRoutes
-from harness.targets.spacetime_module import (
+from harness.targets.module_mapping import (
     CONTRACT_ERRORS,
     REFERENCE_ACK,
     REFERENCE_APPLY,

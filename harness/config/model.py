@@ -15,7 +15,7 @@ from typing import Any
 from harness.contract.sync_tokens import ControlPolicy
 from harness.targets.capabilities import Capability
 from harness.targets.control import TokenRoutes
-from harness.targets.spacetime_module import ModuleMapping
+from harness.targets.module_mapping import ModuleMapping
 
 
 @dataclass(frozen=True)

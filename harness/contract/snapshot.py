@@ -8,6 +8,7 @@ removes both, and canonical JSON (E4) makes equality a plain string comparison.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
@@ -26,16 +27,23 @@ class SnapshotError(ValueError):
 
 def canonical_snapshot(
     tables: Mapping[str, Iterable[Mapping[str, Any]]],
-    primary_keys: Mapping[str, str],
+    primary_keys: Mapping[str, str | None],
     volatile: Mapping[str, Set[str]],
 ) -> Snapshot:
-    """Every table as a list of rows sorted by primary key, volatile columns masked (G1)."""
+    """Every table as a list of rows sorted by primary key, volatile columns masked (G1).
+    A table whose key is None has none: its rows are a multiset, sorted by their canonical
+    JSON, so two equal multisets compare equal whatever order the server returned."""
     snapshot: Snapshot = {}
     for table, rows in tables.items():
         if table not in primary_keys:
             raise SnapshotError(cite("G1", f"table {table!r} has no primary key declared"))
         key = primary_keys[table]
         masked = volatile.get(table, frozenset())
+        if key is None:
+            snapshot[table] = sorted(
+                ({column: VOLATILE if column in masked else value
+                  for column, value in row.items()} for row in rows), key=_row_text)
+            continue
         by_key: dict[Any, dict[str, Any]] = {}
         for row in rows:
             if key not in row:
@@ -47,6 +55,12 @@ def canonical_snapshot(
             }
         snapshot[table] = [by_key[pk] for pk in sorted(by_key)]
     return snapshot
+
+
+def _row_text(row: Mapping[str, Any]) -> str:
+    """A total order over rows of any values (a module's floats may be NaN, its integers
+    wider than canonical JSON's)."""
+    return json.dumps(row, sort_keys=True, default=repr)
 
 
 def snapshot_json(snapshot: Mapping[str, Any]) -> str:
