@@ -20,7 +20,7 @@ from typing import Any
 from harness import golden
 from harness.aborts import aborts_examples
 from harness.checks import coverage, idempotence, rebuild, stale_cursor, token_scenario
-from harness.checks.snapshot_diff import diff_lines, mask_like
+from harness.checks.snapshot_diff import diff_lines, mask_like, table_keys
 from harness.checks.verdict import Verdict, Violation, settle, verdict, within_profile
 from harness.generators.options import Generation
 from harness.generators.token_requests import MATRIX
@@ -118,6 +118,7 @@ def golden_violations(approved: Mapping[str, Any], history: History) -> list[Vio
     a golden is what the user approved for this target, not the reference's answer, so it is
     judged whatever contract profile the target opts into."""
     observed = golden.observed_result(history)
+    keys = table_keys(history.snapshots)
     skipped = {str(entry.value["step"]) for entry in history.completions()
                if isinstance(entry.value, dict) and "not_applicable" in entry.value}
     found: list[Violation] = []
@@ -130,7 +131,10 @@ def golden_violations(approved: Mapping[str, Any], history: History) -> list[Vio
         seen = observed["snapshots"].get(label, {})
         tables = isinstance(snapshot, dict) and all(isinstance(v, list) for v in snapshot.values())
         if tables:
-            lines = diff_lines(mask_like(snapshot, seen), seen)
+            # a golden approves the tables it holds: one the run adds (a module table the
+            # golden predates) is no difference until `golden update` approves it too
+            seen = {table: rows for table, rows in seen.items() if table in snapshot}
+            lines = diff_lines(mask_like(snapshot, seen), seen, keys)
         else:  # not a table snapshot (a control service's declared state): equal or not
             lines = [] if seen == snapshot else [f"differs from the approved {label}"]
         if lines:

@@ -30,7 +30,8 @@ def observed_result(history: History) -> dict[str, Any]:
                 entry.error or "fail" if entry.type is EntryType.FAIL else entry.type.value)
     # Module snapshots only: what a client did is judged by its checker, and how its
     # deliveries were batched may differ between two correct runs.
-    snapshots = {k: v for k, v in history.snapshots.items() if not k.startswith("client:")}
+    snapshots = {k: v for k, v in history.snapshots.items()
+                 if not k.startswith("client:") and k != "table_keys"}
     result: dict[str, Any] = json.loads(
         canonical_json({"answers": answers, "snapshots": snapshots}))
     return result

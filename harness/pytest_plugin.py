@@ -24,6 +24,7 @@ a problem is one `pytest.UsageError` (pytest's exit 4; `stdb-harness run` says e
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import shutil
@@ -61,6 +62,7 @@ from harness.scenario.model import Scenario
 from harness.shards import Shard, parse_shard
 from harness.shrink_budget import Cut, ShrinkBudget, parse_budget
 from harness.targets.capabilities import RULES_NEEDING, Capability
+from harness.targets.sides import Target
 
 SUITE_DIR = Path(suite.__file__).parent
 
@@ -371,6 +373,7 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack,
     """The configured target, assembled in the session's stack."""
     try:
         target = assemble(harness_config, stack, module_wasm)
+        target = _prepared(target, stack, module_wasm)
     except HarnessError as exc:
         pytest.fail(f"harness error (not a contract violation): {exc}", pytrace=False)
     session = harness_session(request.config)
@@ -385,6 +388,20 @@ def run_environment(request: pytest.FixtureRequest, stack: Stack,
     closing = getattr(target.control, "close", None)
     if callable(closing):
         closing()
+
+
+def _prepared(target: Target, stack: Stack, module: BuiltModule | None) -> Target:
+    """The target as its published module is: what the module lacks of the contract is
+    known, and a description that does not fit the module (a table or column it does not
+    have) ends the session before any scenario, exit 2, with the module's own names."""
+    if target.module is None or module is None:
+        return target
+    prepared = target.module.prepare(stack.publish(module))
+    if prepared.problems:
+        pytest.exit("stdb-harness: the configuration does not fit the module "
+                    f"{module.path.name}:\n  " + "\n  ".join(prepared.problems),
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+    return dataclasses.replace(target, absent=prepared.absent)
 
 
 def repro_command(config: pytest.Config, harness: HarnessConfig) -> str:

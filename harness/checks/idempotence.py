@@ -15,6 +15,7 @@ from dataclasses import replace
 from harness.checks import runtime_delivery
 from harness.checks.expectations import expect, redelivered_streams
 from harness.checks.outcomes import outcome_violations, snapshot_violations
+from harness.checks.snapshot_diff import table_keys
 from harness.checks.verdict import Verdict, Violation, verdict
 from harness.history import History
 from harness.scenario.model import Scenario
@@ -39,7 +40,7 @@ def redelivery_violations(scenario: Scenario, history: History) -> list[Violatio
         "with redeliveries vs each event delivered once",
         {t: rows for t, rows in once.items() if t != "stream_checkpoint"},
         {t: rows for t, rows in final.items() if t != "stream_checkpoint"},
-        rule="M1", relative=True))
+        rule="M1", relative=True, keys=table_keys(history.snapshots)))
     return [_not_a_redelivery(v) if v.streams and not v.streams & touched else v
             for v in found]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from harness.checks.snapshot_diff import contract_view, diff_cells, mask_like
+from harness.checks.snapshot_diff import Keys, contract_view, diff_cells, mask_like
 from harness.checks.verdict import Violation
 from harness.contract.schema import PRIMARY_KEYS, row_stream
 from harness.contract.snapshot import Snapshot
@@ -91,22 +91,22 @@ def _target(value: Mapping[str, object]) -> str:
 
 def snapshot_violations(label: str, expected: Snapshot, observed: Snapshot,
                         rule: str | None = None, *, relative: bool = False,
-                        ) -> Iterator[Violation]:
+                        keys: Keys = PRIMARY_KEYS) -> Iterator[Violation]:
     """One violation per differing table, its lines as the explanation. `relative`: the
     expected snapshot is the target's own (another run of it), not the oracle's, so every
     table and column is compared; against the oracle, only what both can hold."""
     if not relative:
         expected, observed = contract_view(expected, observed)
-    cells = diff_cells(mask_like(expected, observed), observed)
+    cells = diff_cells(mask_like(expected, observed), observed, keys)
     for table in sorted({cell.table for cell in cells}):
         mine = [cell for cell in cells if cell.table == table]
         lines = [cell.line for cell in mine]
         shown = "; ".join(lines[:6]) + ("; ..." if len(lines) > 6 else "")
-        keys = {cell.key for cell in mine}
+        rows_of = {cell.key for cell in mine}
         compared = re.sub(r" \(step \d+\)", "", label)
         yield Violation(rule or TABLE_RULES.get(table, "G1"), f"{label}: {shown}",
-                        relative=relative, rows=frozenset(f"{table}[{key}]" for key in keys),
-                        streams=_streams(table, keys, expected, observed),
+                        relative=relative, rows=frozenset(f"{table}[{key}]" for key in rows_of),
+                        streams=_streams(table, rows_of, expected, observed),
                         signature=f"{table}: {compared}" if relative
                         else f"{table} differs from the oracle's")
 

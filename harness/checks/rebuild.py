@@ -17,7 +17,9 @@ from collections.abc import Iterator, Mapping
 from harness.checks.expectations import answers, expect, redelivered, without_streams
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
+from harness.checks.snapshot_diff import Keys, table_keys
 from harness.checks.verdict import Verdict, Violation, verdict
+from harness.contract.schema import PRIMARY_KEYS
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import History
@@ -35,14 +37,14 @@ def _rebuilt(snapshot: Snapshot) -> Snapshot:
     return {table: rows for table, rows in snapshot.items() if table != NOT_REBUILT}
 
 
-def _relative(label: str, first: Snapshot, second: Snapshot,
-              redelivered: bool = False) -> list[Violation]:
+def _relative(label: str, first: Snapshot, second: Snapshot, redelivered: bool = False,
+              keys: Keys = PRIMARY_KEYS) -> list[Violation]:
     """`redelivered`: the first snapshot's database was also given redeliveries or
     conflicts, which a rebuild replays none of; a difference there may as well be what a
     redelivery did (M1, judged by the idempotence property) as an order-dependent fold, so
     it is G2 alone, not M5."""
     found = list(snapshot_violations(label, _rebuilt(first), _rebuilt(second), rule="G2",
-                                     relative=True))
+                                     relative=True, keys=keys))
     if found and not redelivered and all(any(t in v.message for t in PROJECTIONS)
                                          for v in found):
         found.append(Violation("M5", f"{label}: only projection rows differ, so a fold "
@@ -52,7 +54,8 @@ def _relative(label: str, first: Snapshot, second: Snapshot,
 
 def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapshot],
                         redelivered: bool = False,
-                        not_the_journal: frozenset[str] = frozenset()) -> Iterator[Violation]:
+                        not_the_journal: frozenset[str] = frozenset(),
+                        keys: Keys = PRIMARY_KEYS) -> Iterator[Violation]:
     """The target against itself: rebuilds pairwise (each against the first), and the
     original against the first rebuild when both applied the same events. The streams in
     `not_the_journal` took a call in the original that is not a journaled event (a
@@ -65,11 +68,11 @@ def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapsh
     first = rebuilds[steps[0]]
     for step in steps[1:]:
         yield from _relative(f"rebuild (step {step}) vs rebuild (step {steps[0]})", first,
-                             rebuilds[step])
+                             rebuilds[step], keys=keys)
     if original is not None and original.get("stream_head") == first.get("stream_head"):
         yield from _relative(f"original vs rebuild (step {steps[0]})",
                              without_streams(original, set(not_the_journal)),
-                             without_streams(first, set(not_the_journal)), redelivered)
+                             without_streams(first, set(not_the_journal)), redelivered, keys)
 
 
 def accepted_off_journal(scenario: Scenario, history: History) -> frozenset[str]:
@@ -88,7 +91,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
     violations = [*outcome_violations(history, expected.outcomes),
                   *redelivery_violations(scenario, history)]
     violations += relative_violations(original, rebuilds, redelivered(scenario),
-                                      accepted_off_journal(scenario, history))
+                                      accepted_off_journal(scenario, history),
+                                      table_keys(history.snapshots))
     if original is not None:
         violations += snapshot_violations("original vs oracle", *expected.comparable(original))
     for step, predicted in expected.rebuilds.items():

@@ -17,10 +17,30 @@ from deepdiff import DeepDiff
 from harness.contract.schema import PRIMARY_KEYS, REFERENCE_TABLES
 from harness.contract.snapshot import VOLATILE
 
+Keys = Mapping[str, str | None]
 
-def _keyed(snapshot: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
-    return {table: {str(row[PRIMARY_KEYS.get(table, "id")]): row for row in rows}
-            for table, rows in snapshot.items()}
+
+def keyed_rows(table: str, rows: list[dict[str, Any]],
+               keys: Keys = PRIMARY_KEYS) -> dict[str, dict[str, Any]]:
+    """A table's rows by primary key (`keys`: the module's own tables' keys beside the
+    contract's); a table without one, or a row lacking it, by the row's whole content, a
+    repeated row of a multiset numbered, so it still shows up as missing or extra."""
+    key = keys.get(table, PRIMARY_KEYS.get(table))
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        name = str(row[key]) if key is not None and key in row else json.dumps(
+            row, sort_keys=True, default=repr)
+        repeat, numbered = 1, name
+        while numbered in found:
+            repeat += 1
+            numbered = f"{name} (#{repeat})"
+        found[numbered] = row
+    return found
+
+
+def _keyed(snapshot: Mapping[str, list[dict[str, Any]]],
+           keys: Keys) -> dict[str, dict[str, dict[str, Any]]]:
+    return {table: keyed_rows(table, rows, keys) for table, rows in snapshot.items()}
 
 
 def _text(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -51,10 +71,11 @@ class Cell:
 
 
 def diff_cells(expected: Mapping[str, list[dict[str, Any]]],
-               observed: Mapping[str, list[dict[str, Any]]]) -> list[Cell]:
+               observed: Mapping[str, list[dict[str, Any]]],
+               keys: Keys = PRIMARY_KEYS) -> list[Cell]:
     """One cell per differing value, missing row or extra row, in line order; empty when
     equal."""
-    expected_rows, observed_rows = _keyed(expected), _keyed(observed)
+    expected_rows, observed_rows = _keyed(expected, keys), _keyed(observed, keys)
     if _text(expected_rows) == _text(observed_rows):  # the usual case; deepdiff is slow
         return []
     delta = DeepDiff(expected_rows, observed_rows, verbose_level=2, view="tree")
@@ -75,9 +96,10 @@ def diff_cells(expected: Mapping[str, list[dict[str, Any]]],
 
 
 def diff_lines(expected: Mapping[str, list[dict[str, Any]]],
-               observed: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+               observed: Mapping[str, list[dict[str, Any]]],
+               keys: Keys = PRIMARY_KEYS) -> list[str]:
     """One line per differing cell, missing row or extra row; empty when equal."""
-    return [cell.line for cell in diff_cells(expected, observed)]
+    return [cell.line for cell in diff_cells(expected, observed, keys)]
 
 
 def tables_differing(lines: list[str]) -> set[str]:
@@ -112,21 +134,26 @@ def contract_view(expected: Rows, observed: Rows) -> tuple[dict[str, list[dict[s
                                                         dict[str, list[dict[str, Any]]]]:
     """The oracle's snapshot and the target's, cut to what both can hold, for an absolute
     comparison: the tables the target has, and in each the contract's columns the target
-    has. A table the module does not have, a column it lacks (`kind`, `oldest_seq`) or a
-    column of its own (`body_bytes`) is no difference from the reference contract, only a
-    part the contract cannot judge; relative comparisons (the target with itself) keep
-    every column."""
+    has. A table the module does not have, a column it lacks (`kind`, `oldest_seq`), a
+    column or a table of its own (`body_bytes`, `stream_tally`) is no difference from the
+    reference contract, only a part the contract cannot judge; relative comparisons (the
+    target with itself) keep every table and column."""
     expected_view: dict[str, list[dict[str, Any]]] = {}
     observed_view: dict[str, list[dict[str, Any]]] = {}
     for table, rows in observed.items():
         schema = REFERENCE_TABLES.get(table)
-        contract = set(schema.columns) if schema is not None else None
-        held = set().union(*(row.keys() for row in rows)) if rows else contract
-        keep = (contract & held) if contract is not None and held is not None else held
-        if keep is None:
-            expected_view[table], observed_view[table] = list(expected.get(table, [])), rows
+        if schema is None:  # a table of the module's own: the oracle has no opinion of it
             continue
+        contract = set(schema.columns)
+        keep = contract & set().union(*(row.keys() for row in rows)) if rows else contract
         expected_view[table] = [{c: v for c, v in row.items() if c in keep}
                                 for row in expected.get(table, [])]
         observed_view[table] = [{c: v for c, v in row.items() if c in keep} for row in rows]
     return expected_view, observed_view
+
+
+def table_keys(snapshots: Mapping[str, Any]) -> dict[str, str | None]:
+    """The primary keys of the tables a run's snapshots hold: the contract's, and those the
+    module's schema gave its own tables (recorded with the run as `table_keys`)."""
+    recorded = snapshots.get("table_keys")
+    return {**PRIMARY_KEYS, **(recorded if isinstance(recorded, dict) else {})}

@@ -16,7 +16,6 @@ from harness.config.adapters import call_factory
 from harness.config.load import ConfigError
 from harness.config.model import ControlConfig, HarnessConfig, PublisherConfig
 from harness.contract.rules import RULE_FAMILIES
-from harness.contract.schema import REFERENCE_TABLES
 from harness.contract.sync_tokens import ControlPolicy
 from harness.drivers.control import ControlClient
 from harness.env.built_module import BuiltModule
@@ -27,7 +26,7 @@ from harness.env.stack import Stack
 from harness.errors import EnvironmentFailed
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget, control_capabilities
-from harness.targets.module_mapping import ModuleMapping
+from harness.targets.module_mapping import ModuleMapping, absent_parts
 from harness.targets.sides import (
     ModuleSide,
     PublisherWiring,
@@ -171,18 +170,6 @@ def _module_side(config: HarnessConfig) -> ModuleSide | None:
         return DeclaredModule(config.module)
     side = call_factory("module.adapter", config.module_adapter, config.root, config.module)
     return side  # type: ignore[return-value]
-
-
-def absent_parts(mapping: ModuleMapping | None) -> frozenset[str]:
-    """The contract's tables and columns the module does not have, as the config keys that
-    say so (a target without a module lacks `module.apply`, which says it all)."""
-    prefix = "module.tables."
-    if mapping is None:
-        return frozenset()
-    found = {prefix + name for name in REFERENCE_TABLES if name not in mapping.tables}
-    for name, table in mapping.tables.items():
-        found |= {f"{prefix}{name}.{column}" for column in table.absent}
-    return frozenset(found)
 
 
 def assemble(config: HarnessConfig, stack: Stack, module: BuiltModule | None) -> Target:

@@ -288,7 +288,7 @@ def _module_adapter(module: _Table) -> AdapterRef | None:
 
 def _module_mapping(module: _Table) -> ModuleMapping:
     module.only("crate", "features", "wasm", "database", "adapter", "options", "reducers",
-                "tables", "idempotency_key", "payload_hash", "errors", "volatile")
+                "tables", "idempotency_key", "payload_hash", "errors", "volatile", "exclude")
     reducers = module.table("reducers")
     reducers.only(*_REDUCERS)
     apply = _reducer(reducers, "apply")
@@ -303,6 +303,9 @@ def _module_mapping(module: _Table) -> ModuleMapping:
         resume=_reducer(reducers, "resume"),
         ack=_reducer(reducers, "ack"),
         tables=_tables(module.table("tables")),
+        declared_tables=frozenset(name for name, value in module.table("tables").data.items()
+                                  if value is not False),
+        exclude=frozenset(module.strings("exclude")),
         idempotency_key_format=key_format,
         payload_hash_format=hash_format,
         errors=_errors(module.table("errors")),
@@ -358,7 +361,8 @@ def _errors(errors: _Table) -> dict[str, re.Pattern[str]]:
 
 
 def _volatile(volatile: _Table) -> dict[str, frozenset[str]]:
-    volatile.only(*REFERENCE_TABLES)
+    """Per table (a contract table's name, or one of the module's own, checked against
+    its schema once published): the columns that hold a time of application (M5)."""
     return {name: frozenset(volatile.strings(name)) for name in volatile.data}
 
 

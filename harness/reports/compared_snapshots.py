@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.checks.expectations import expect
 from harness.checks.runtime_delivery import DELIVERY_TABLES, PROJECTION_TABLES, simulate
-from harness.checks.snapshot_diff import contract_view
+from harness.checks.snapshot_diff import contract_view, table_keys
 from harness.contract.snapshot import Snapshot
 from harness.history import History
 from harness.reports.table_diff import table_diff
@@ -71,5 +71,6 @@ def compared(scenario: Scenario, history: History) -> list[tuple[str, Snapshot, 
 
 def snapshot_differences(scenario: Scenario, history: History) -> list[dict[str, str]]:
     """Every differing row and cell of every comparison, labelled by the comparison."""
+    keys = table_keys(history.snapshots)
     return [row for label, want, seen in compared(scenario, history)
-            for row in table_diff(label, want, seen)]
+            for row in table_diff(label, want, seen, keys)]

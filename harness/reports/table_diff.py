@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.checks.snapshot_diff import mask_like
+from harness.checks.snapshot_diff import Keys, keyed_rows, mask_like
 from harness.contract.canonical import canonical_json
 from harness.contract.schema import PRIMARY_KEYS
 
@@ -20,18 +20,16 @@ Tables = Mapping[str, list[dict[str, Any]]]
 
 
 def _text(value: object) -> str:
-    """A cell as it would be written in a snapshot (canonical JSON, E4)."""
-    return canonical_json(value)
+    """A cell as it would be written in a snapshot (canonical JSON, E4), or as Python writes
+    it where it has no canonical form (a module's NaN)."""
+    try:
+        return canonical_json(value)
+    except ValueError:
+        return repr(value)
 
 
-def _keyed(table: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Rows by their primary key; a row lacking it (a table the contract does not name) by
-    its whole content, so it still shows up as missing or extra."""
-    key = PRIMARY_KEYS.get(table, "id")
-    return {str(row[key]) if key in row else _text(row): row for row in rows}
-
-
-def table_diff(label: str, expected: Tables, observed: Tables) -> list[dict[str, str]]:
+def table_diff(label: str, expected: Tables, observed: Tables,
+               keys: Keys = PRIMARY_KEYS) -> list[dict[str, str]]:
     """One row per differing cell, missing row or extra row; empty when equal.
 
     Columns `observed` masks as volatile (M5) are masked in `expected` too, as the checkers
@@ -39,8 +37,8 @@ def table_diff(label: str, expected: Tables, observed: Tables) -> list[dict[str,
     want_tables = mask_like(expected, observed)
     found: list[dict[str, str]] = []
     for table in sorted(set(want_tables) | set(observed)):
-        want = _keyed(table, want_tables.get(table, []))
-        seen = _keyed(table, observed.get(table, []))
+        want = keyed_rows(table, want_tables.get(table, []), keys)
+        seen = keyed_rows(table, observed.get(table, []), keys)
         for key in sorted(set(want) | set(seen)):
             where = {"label": label, "table": table, "key": key}
             if key not in seen:

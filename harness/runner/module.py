@@ -157,6 +157,7 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                 history.complete(index, EntryType.OK)
     _send_applies(history, target, applies)
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
+    history.snapshots["table_keys"] = dict(target.table_keys())
     if redelivered(scenario):  # what redelivery must leave unchanged, in every property
         index = history.invoke("rebuilder", "deliver_once", {})
         history.snapshots["delivered_once"] = _delivered_once(env, scenario, history).snapshot()

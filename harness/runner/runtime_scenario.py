@@ -220,5 +220,6 @@ def run_runtime_scenario(scenario: Scenario, env: RunEnvironment) -> History:
         for event in _retrying(runtime, client, partial(client.read_topic, topic))
     ]
     history.snapshots["final"] = target.snapshot()
+    history.snapshots["table_keys"] = dict(target.table_keys())
     client.close()
     return history

@@ -173,3 +173,15 @@ def topic_or_empty(stream_id: str) -> str:
         return topic_of(stream_id)
     except InvalidStreamIdError:
         return ""
+
+
+def absent_parts(mapping: ModuleMapping | None) -> frozenset[str]:
+    """The contract's tables and columns the module does not have, as the config keys that
+    say so (a target without a module lacks `module.apply`, which says it all)."""
+    prefix = "module.tables."
+    if mapping is None:
+        return frozenset()
+    found = {prefix + name for name in REFERENCE_TABLES if name not in mapping.tables}
+    for name, table in mapping.tables.items():
+        found |= {f"{prefix}{name}.{column}" for column in table.absent}
+    return frozenset(found)

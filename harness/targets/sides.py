@@ -56,6 +56,10 @@ class ModuleSession(Protocol):
 
     def snapshot(self) -> Snapshot: ...
 
+    def table_keys(self) -> Mapping[str, str | None]:
+        """The primary key column of every table `snapshot` holds (None: a multiset)."""
+        ...
+
     def client_identity(self, client: str) -> str:
         """The hex identity a client name stands for (what checkpoints are keyed by)."""
         ...
@@ -66,6 +70,16 @@ class ModuleSession(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a published module is, against its description: the description's mistakes
+    (exit 2 before the suite) and the contract's tables and columns it lacks, as config
+    keys (`module.tables.run_summary`): their clauses are not applicable, named."""
+
+    problems: tuple[str, ...] = ()
+    absent: frozenset[str] = frozenset()
+
+
 class ModuleSide(Protocol):
     """How to speak to a published module; the environment publishes, this side binds."""
 
@@ -73,6 +87,10 @@ class ModuleSide(Protocol):
     def capabilities(self) -> frozenset[Capability]: ...
 
     def bind(self, database: Database) -> ModuleSession: ...
+
+    def prepare(self, database: Database) -> Prepared:
+        """Read what the module is from one published database, before any scenario."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

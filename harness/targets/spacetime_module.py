@@ -18,6 +18,7 @@ from harness.env.stack import Database
 from harness.spacetime.errors import ReducerFailed, SpacetimeUnavailable
 from harness.spacetime.http import Identity, SpacetimeHttp
 from harness.spacetime.messages import TransactionUpdate
+from harness.spacetime.sats import normalize_identity
 from harness.spacetime.schema import ModuleSchema
 from harness.spacetime.ws import SpacetimeSubscriber
 from harness.targets.base import OK, Reply, ReplyStatus
@@ -25,10 +26,13 @@ from harness.targets.capabilities import Capability
 from harness.targets.module_mapping import (
     ModuleMapping,
     ReducerCall,
+    absent_parts,
     contract_event_row,
     module_fields,
     topic_or_empty,
 )
+from harness.targets.module_shape import Shape, own_tables, shape
+from harness.targets.sides import Prepared
 from harness.targets.templates import render
 
 
@@ -54,6 +58,14 @@ class DeclaredModule:
 
     def bind(self, database: Database) -> DeclaredModuleSession:
         return DeclaredModuleSession(database, self.mapping, self._schemas)
+
+    def prepare(self, database: Database) -> Prepared:
+        """What the published module is, against its mapping: the configuration's mistakes
+        (a table or column the module does not have) and the contract's tables and
+        columns it lacks, both known before any scenario runs."""
+        session = self.bind(database)
+        shaped = session.shape()
+        return Prepared(shaped.problems, absent_parts(shaped.mapping))
 
 
 class DeclaredModuleSession:
@@ -128,6 +140,18 @@ class DeclaredModuleSession:
             return [Reply(ReplyStatus.FAIL, f"unavailable: {exc}")] * len(calls)
         return [self._reply(update) for update in updates]
 
+    def shape(self) -> Shape:
+        """The mapping as this module has it (its schema read once per module digest)."""
+        return shape(self.mapping, self._schema())
+
+    def table_keys(self) -> dict[str, str | None]:
+        """The primary key of every table the snapshots hold (None: a multiset)."""
+        schema, shaped = self._schema(), self.shape()
+        keys: dict[str, str | None] = {name: PRIMARY_KEYS[name] for name in shaped.mapping.tables}
+        keys |= {name: schema.primary_keys.get(name)
+                 for name in own_tables(shaped.mapping, schema)}
+        return keys
+
     def _schema(self) -> ModuleSchema:
         digest = self._database.module_sha256
         if digest not in self._schemas:
@@ -163,10 +187,14 @@ class DeclaredModuleSession:
         return self._call(self._client(client)[1], call.name, render(call.args, fields))
 
     def snapshot(self) -> Snapshot:
-        """Every mapped table read with SQL, in contract names and forms, then G1."""
+        """Every table of the module read with SQL, then G1: the mapped ones under contract
+        names and in contract forms, the module's own under their own names, the
+        identities of this database's publisher and clients written as who they are (they
+        differ between two databases given the same calls)."""
+        shaped, schema = self.shape(), self._schema()
         tables: dict[str, list[dict[str, Any]]] = {}
         volatile: dict[str, frozenset[str]] = {}
-        for table, mapped in self.mapping.tables.items():
+        for table, mapped in shaped.mapping.tables.items():
             renames = {theirs: ours for ours, theirs in mapped.columns.items()}
             rows = self._publisher.sql(self._database.name, f"SELECT * FROM {mapped.name}")
             tables[table] = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
@@ -174,7 +202,21 @@ class DeclaredModuleSession:
                 tables[table] = [contract_event_row(row, self.mapping) for row in tables[table]]
             volatile[table] = frozenset(renames.get(c, c)
                                         for c in self.mapping.volatile.get(table, ()))
-        return canonical_snapshot(tables, PRIMARY_KEYS, volatile)
+        who = self._who()
+        for table in own_tables(shaped.mapping, schema):
+            rows = self._publisher.sql(self._database.name, f"SELECT * FROM {table}")
+            tables[table] = [{k: who.get(v, v) if isinstance(v, str) else v
+                              for k, v in row.items()} for row in rows]
+            volatile[table] = frozenset(self.mapping.volatile.get(table, ()))
+        return canonical_snapshot(tables, self.table_keys(), volatile)
+
+    def _who(self) -> dict[str, str]:
+        """This database's identities by role: its publisher (the owner) and each named
+        client the session minted."""
+        found = {normalize_identity(self._database.owner.identity): "<publisher>"}
+        for name, (identity, _) in self._clients.items():
+            found[normalize_identity(identity.identity)] = f"<client {name}>"
+        return found
 
 
 def _present(call: ReducerCall | None, operation: str) -> ReducerCall:

@@ -10,10 +10,9 @@ import pytest
 
 from harness.checks.outcomes import snapshot_violations
 from harness.checks.snapshot_diff import contract_view
-from harness.config.assemble import absent_parts
 from harness.config.load import ConfigError, load_config
 from harness.contract.events import Event
-from harness.targets.module_mapping import ModuleMapping, contract_event_row
+from harness.targets.module_mapping import ModuleMapping, absent_parts, contract_event_row
 from harness.targets.templates import parse_format
 
 EVENT = Event("run:r1:events", 2, "run.step", {"tokens": 3}, 1_767_225_600_000)
