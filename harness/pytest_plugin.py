@@ -43,7 +43,7 @@ from hypothesis import is_hypothesis_test, settings
 from harness import suite
 from harness.aborts import HarnessAbort
 from harness.checks import coverage
-from harness.config.assemble import assemble, configured_wasm
+from harness.config.assemble import StubPublisher, assemble, configured_wasm, publisher_wiring
 from harness.config.load import find_config, load_config
 from harness.config.model import HarnessConfig, MutantConfig
 from harness.conformance import ContractViolation, Judge, ScenarioNotApplicable
@@ -401,7 +401,10 @@ def _prepared(target: Target, stack: Stack, module: BuiltModule | None) -> Targe
         pytest.exit("stdb-harness: the configuration does not fit the module "
                     f"{module.path.name}:\n  " + "\n  ".join(prepared.problems),
                     returncode=pytest.ExitCode.USAGE_ERROR)
-    return dataclasses.replace(target, absent=prepared.absent)
+    publisher = target.publisher
+    if isinstance(publisher, StubPublisher) and prepared.mapping is not None:
+        publisher = dataclasses.replace(publisher, wiring=publisher_wiring(prepared.mapping))
+    return dataclasses.replace(target, absent=prepared.absent, publisher=publisher)
 
 
 def repro_command(config: pytest.Config, harness: HarnessConfig) -> str:

@@ -38,6 +38,7 @@ from harness.targets.module_mapping import (
     ModuleMapping,
     ReducerCall,
     TableMapping,
+    derived_fields,
 )
 from harness.targets.templates import (
     ACK_FIELDS,
@@ -350,7 +351,8 @@ def _errors(errors: _Table) -> dict[str, re.Pattern[str]]:
             raise errors.fail(name, f"not a regular expression: {exc}",
                               "fix the pattern (TOML literal strings '...' keep backslashes)"
                               ) from exc
-        missing = set(field_names(template)) - set(pattern.groupindex)
+        missing = set(field_names(template)) - set(derived_fields(
+            dict.fromkeys(pattern.groupindex, "0")))
         if missing:
             raise errors.fail(name, f"the pattern has no named group for "
                               f"{', '.join(sorted(missing))}",

@@ -10,6 +10,7 @@ judge every module. The reference module is the mapping with every default.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,8 +98,18 @@ class ModuleMapping:
         for name, pattern in self.errors.items():
             found = pattern.fullmatch(text) or pattern.match(text)
             if found:
-                return CONTRACT_ERRORS[name].format_map(found.groupdict())
+                return CONTRACT_ERRORS[name].format_map(derived_fields(found.groupdict()))
         return text
+
+
+def derived_fields(groups: Mapping[str, str | None]) -> dict[str, str | None]:
+    """A module's error fields with what follows from them: a text that gives the stream's
+    head (`head_seq`) instead of the next seq it expects has `expected_next_seq` = head + 1."""
+    found = dict(groups)
+    head = found.get("head_seq")
+    if "expected_next_seq" not in found and head is not None and head.isdigit():
+        found["expected_next_seq"] = str(int(head) + 1)
+    return found
 
 
 def _event_fields(args: ApplyEventArgs) -> dict[str, Any]:
@@ -114,7 +125,15 @@ def _event_fields(args: ApplyEventArgs) -> dict[str, Any]:
         "payload_hash_hex": hash_hex, "idempotency_key": args.idempotency_key,
         "published_at_ms": args.published_at_ms,
         "published_at": format_ms(args.published_at_ms) if args.published_at_ms >= 0 else "",
+        "published_at_us": args.published_at_ms * 1000,
+        "key_number": key_number(args.idempotency_key),
     }
+
+
+def key_number(key: str) -> int:
+    """A stable integer per event key (the contract's), for a module whose event id is a
+    number: the first 63 bits of the key's SHA-256, so it fits u64 and i64 alike."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") >> 1
 
 
 def module_fields(args: ApplyEventArgs, mapping: ModuleMapping) -> dict[str, Any]:

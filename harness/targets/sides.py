@@ -27,6 +27,7 @@ from harness.env.stack import Database
 from harness.targets.base import Reply
 from harness.targets.capabilities import Capability
 from harness.targets.control import ControlTarget
+from harness.targets.module_mapping import ModuleMapping
 
 
 class ModuleSession(Protocol):
@@ -78,6 +79,8 @@ class Prepared:
 
     problems: tuple[str, ...] = ()
     absent: frozenset[str] = frozenset()
+    # the module's calls as its schema types them, for a publisher that renders them itself
+    mapping: ModuleMapping | None = None
 
 
 class ModuleSide(Protocol):

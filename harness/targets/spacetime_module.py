@@ -34,10 +34,12 @@ from harness.targets.module_mapping import (
 from harness.targets.module_shape import Shape, own_tables, shape
 from harness.targets.sides import Prepared
 from harness.targets.templates import render
+from harness.targets.typed_args import typed_mapping
 
 
 class DeclaredModule:
-    """The module side of a target, from a `ModuleMapping`."""
+    """The module side of a target, from a `ModuleMapping`: once prepared on a published
+    database, its reducer templates are in the forms the module's parameters declare."""
 
     def __init__(self, mapping: ModuleMapping | None = None) -> None:
         self.mapping = mapping or ModuleMapping()
@@ -65,7 +67,9 @@ class DeclaredModule:
         columns it lacks, both known before any scenario runs."""
         session = self.bind(database)
         shaped = session.shape()
-        return Prepared(shaped.problems, absent_parts(shaped.mapping))
+        typed, wrong = typed_mapping(self.mapping, session.schema())
+        self.mapping = typed
+        return Prepared((*shaped.problems, *wrong), absent_parts(shaped.mapping), typed)
 
 
 class DeclaredModuleSession:
@@ -151,6 +155,10 @@ class DeclaredModuleSession:
         keys |= {name: schema.primary_keys.get(name)
                  for name in own_tables(shaped.mapping, schema)}
         return keys
+
+    def schema(self) -> ModuleSchema:
+        """The published module's schema (read once per module digest)."""
+        return self._schema()
 
     def _schema(self) -> ModuleSchema:
         digest = self._database.module_sha256

@@ -19,7 +19,7 @@ from harness.errors import HarnessError
 # The fields each operation's templates may name.
 APPLY_FIELDS = frozenset({
     "topic", "stream_id", "seq", "kind", "payload_json", "payload_hash", "payload_hash_hex",
-    "idempotency_key", "published_at_ms", "published_at",
+    "idempotency_key", "published_at_ms", "published_at", "published_at_us", "key_number",
 })
 COMPACT_FIELDS = frozenset({"topic", "stream_id", "through_seq"})
 RESUME_FIELDS = frozenset({"topic", "stream_id", "after_seq", "replay_budget", "client_identity"})
@@ -31,7 +31,11 @@ class TemplateError(HarnessError):
 
 
 def field_names(template: object) -> list[str]:
-    """The fields a template item uses (none for a literal)."""
+    """The fields a template item uses (none for a literal), inside lists and tables too."""
+    if isinstance(template, list):
+        return [name for item in template for name in field_names(item)]
+    if isinstance(template, dict):
+        return [name for item in template.values() for name in field_names(item)]
     if not isinstance(template, str):
         return []
     try:
@@ -53,7 +57,13 @@ def check_templates(where: str, templates: Iterable[object], allowed: frozenset[
 
 
 def render_one(template: object, fields: Mapping[str, Any]) -> Any:
-    """One argument: a literal as is, a lone `{field}` with its type, else formatted text."""
+    """One argument: a literal as is, a lone `{field}` with its type, else formatted text;
+    the items of a list and the values of a table rendered the same way (an argument of a
+    product, sum or option type, harness.targets.typed_args)."""
+    if isinstance(template, list):
+        return [render_one(item, fields) for item in template]
+    if isinstance(template, dict):
+        return {key: render_one(item, fields) for key, item in template.items()}
     if not isinstance(template, str):
         return template
     names = field_names(template)

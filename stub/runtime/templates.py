@@ -3,7 +3,10 @@
 `POST /v1/target` may name another module's apply reducer and describe its arguments as a
 JSON array of templates (see runtime.proto's TargetRequest). Each item is:
 
-- not a string: a literal, sent as it is (`true`, `0`, `null`, a list, an object);
+- a list or an object: each item rendered the same way (a typed argument: an option
+  `{"some": "{seq}"}`, a timestamp `{"__timestamp_micros_since_unix_epoch__":
+  "{published_at_us}"}`, an enum variant `{"Live": []}`, a struct);
+- any other non-string: a literal, sent as it is (`true`, `0`, `null`);
 - a string that is exactly `{field}`: that field's value with its type (`"{seq}"` is a
   JSON number, `"{stream_id}"` a JSON string);
 - any other string: `str.format` over the fields (`"{stream_id}/{seq}/{kind}"`), with
@@ -16,6 +19,7 @@ judges it: both sides must deliver the same call.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from string import Formatter
@@ -27,7 +31,7 @@ HASH_PREFIX: Final = "sha256:"
 
 EVENT_FIELDS: Final = frozenset({
     "topic", "stream_id", "seq", "kind", "payload_json", "payload_hash", "payload_hash_hex",
-    "idempotency_key", "published_at_ms", "published_at",
+    "idempotency_key", "published_at_ms", "published_at", "published_at_us", "key_number",
 })  # fmt: skip
 
 REFERENCE_ARGS: Final[tuple[object, ...]] = (
@@ -68,11 +72,21 @@ def event_fields(event: Event) -> dict[str, Any]:
         "idempotency_key": event.idempotency_key,
         "published_at_ms": event.published_at_ms,
         "published_at": event.published_at,
+        "published_at_us": event.published_at_ms * 1000,
+        # the first 63 bits of the key's SHA-256: a number per event for a numeric id
+        "key_number": int.from_bytes(
+            hashlib.sha256(event.idempotency_key.encode("utf-8")).digest()[:8], "big") >> 1,
     }
 
 
 def render_one(template: object, fields: Mapping[str, Any]) -> object:
-    """One argument: a literal as is, a lone `{field}` with its type, else formatted text."""
+    """One argument: a literal as is, a lone `{field}` with its type, else formatted text;
+    inside a list or an object, each item the same way (a typed argument: an option, a
+    struct, an enum variant, a timestamp, in the JSON form SpacetimeDB reads)."""
+    if isinstance(template, list):
+        return [render_one(item, fields) for item in template]
+    if isinstance(template, dict):
+        return {key: render_one(item, fields) for key, item in template.items()}
     if not isinstance(template, str):
         return template
     names = field_names(template)
@@ -102,9 +116,7 @@ def parse_args_json(text: str) -> tuple[object, ...]:
 
 def check_templates(templates: Sequence[object]) -> None:
     """Refuse a template naming a field an event lacks, or one that cannot be rendered."""
-    for template in templates:
-        if not isinstance(template, str):
-            continue
+    for template in _strings(templates):
         for name in field_names(template):
             if name not in EVENT_FIELDS:
                 raise TemplateError(
@@ -115,6 +127,17 @@ def check_templates(templates: Sequence[object]) -> None:
             render_one(template, event_fields(_SAMPLE))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise TemplateError(f"template {template!r} cannot be rendered: {exc}") from None
+
+
+def _strings(templates: object) -> list[str]:
+    """Every string template, inside lists and objects too."""
+    if isinstance(templates, str):
+        return [templates]
+    if isinstance(templates, dict):
+        templates = list(templates.values())
+    if isinstance(templates, list | tuple):
+        return [text for item in templates for text in _strings(item)]
+    return []
 
 
 def _no_constant(name: str) -> object:

@@ -187,13 +187,15 @@ def test_templates_render_a_non_reference_call() -> None:
         ("", ""),
         (0, 0),
         (None, None),
-        ([1, "{seq}"], [1, "{seq}"]),
-        ({"k": "{seq}"}, {"k": "{seq}"}),
+        ([1, "{seq}"], [1, 3]),
+        ({"__timestamp_micros_since_unix_epoch__": "{published_at_us}"},
+         {"__timestamp_micros_since_unix_epoch__": 1_700_000_000_123_000}),
+        ({"some": {"k": "{seq}"}}, {"some": {"k": 3}}),
     ],
 )
 def test_template_semantics(template: object, value: object) -> None:
-    """A literal as is (even a list holding a template), a lone `{field}` with its type,
-    any other string formatted."""
+    """A literal as is, a lone `{field}` with its type, any other string formatted; inside
+    a list or an object each item the same way (a typed argument's JSON form)."""
     assert render_one(template, event_fields(EVENT)) == value
 
 
