@@ -15,9 +15,10 @@ from dataclasses import replace
 from harness.checks import runtime_delivery
 from harness.checks.expectations import expect, redelivered_streams
 from harness.checks.outcomes import outcome_violations, snapshot_violations
-from harness.checks.snapshot_diff import table_keys
+from harness.checks.snapshot_diff import Keys, keyed_rows, table_keys
 from harness.checks.verdict import Verdict, Violation, verdict
-from harness.history import History
+from harness.contract.snapshot import Snapshot
+from harness.history import EntryType, History
 from harness.scenario.model import Scenario
 from harness.scenario.steps import ViaRuntime
 
@@ -36,13 +37,40 @@ def redelivery_violations(scenario: Scenario, history: History) -> list[Violatio
     if once is None or final is None:
         return []
     touched = redelivered_streams(scenario)
+    keys = table_keys(history.snapshots)
     found = list(snapshot_violations(
         "with redeliveries vs each event delivered once",
         {t: rows for t, rows in once.items() if t != "stream_checkpoint"},
         {t: rows for t, rows in final.items() if t != "stream_checkpoint"},
-        rule="M1", relative=True, keys=table_keys(history.snapshots)))
-    return [_not_a_redelivery(v) if v.streams and not v.streams & touched else v
-            for v in found]
+        rule="M1", relative=True, keys=keys))
+    refused = any(entry.type is EntryType.FAIL for entry in history.completions())
+
+    def named(difference: Violation) -> Violation:
+        if difference.streams and not difference.streams & touched:
+            return _not_a_redelivery(difference)
+        if refused and not difference.streams and _only_added(difference, once, keys):
+            return _left_by_a_refusal(difference)
+        return difference
+    return [named(difference) for difference in found]
+
+
+def _only_added(difference: Violation, once: Snapshot, keys: Keys) -> bool:
+    """Whether every row of `difference` is one the once-database does not hold at all."""
+    for row in difference.rows:
+        table, _, key = row.partition("[")
+        if key[:-1] in keyed_rows(table, once.get(table, []), keys):
+            return False
+    return bool(difference.rows)
+
+
+def _left_by_a_refusal(difference: Violation) -> Violation:
+    """Rows no accepted call made, in a stream-less table, where calls were refused: what
+    a refused call left behind (M2; SpacetimeDB rolls a failed reducer back, so it is the
+    module's work around the call, a connection hook's log, say)."""
+    return replace(difference, rule="M2", signature=difference.signature.replace(
+        "with redeliveries vs each event delivered once", "a refused call left rows"),
+        message=difference.message + " (rows no accepted call made: a refused call "
+        "changed state)")
 
 
 def _not_a_redelivery(difference: Violation) -> Violation:

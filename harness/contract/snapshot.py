@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.contract.canonical import canonical_json
 from harness.contract.rules import cite
+from harness.contract.schema import REFERENCE_TABLES
 
 VOLATILE = "<volatile>"
 
@@ -66,3 +67,9 @@ def _row_text(row: Mapping[str, Any]) -> str:
 def snapshot_json(snapshot: Mapping[str, Any]) -> str:
     """The canonical JSON (E4) of a snapshot; two snapshots are equal when these are (G1)."""
     return canonical_json(snapshot)
+
+
+def contract_tables(snapshot: Mapping[str, list[dict[str, Any]]]) -> Snapshot:
+    """Only the tables the contract names: a target's snapshot holds every table of its
+    module (the reference's own `module_publisher` too), the oracle's only these."""
+    return {table: list(rows) for table, rows in snapshot.items() if table in REFERENCE_TABLES}

@@ -158,7 +158,9 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
     _send_applies(history, target, applies)
     history.snapshots["final"] = _named_clients(target.snapshot(), target, scenario)
     history.snapshots["table_keys"] = dict(target.table_keys())
-    if redelivered(scenario):  # what redelivery must leave unchanged, in every property
+    refused = any(entry.type is EntryType.FAIL for entry in history.completions())
+    # what redeliveries and refused calls must leave unchanged, in every property
+    if redelivered(scenario) or refused:
         index = history.invoke("rebuilder", "deliver_once", {})
         history.snapshots["delivered_once"] = _delivered_once(env, scenario, history).snapshot()
         history.complete(index, EntryType.OK)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, Final, TypeVar
 
 from harness.contract.events import Event
-from harness.contract.snapshot import snapshot_json
+from harness.contract.snapshot import contract_tables, snapshot_json
 from harness.drivers.runtime import PublisherStatus, RuntimeClient, RuntimeEvent, RuntimeUnavailable
 from harness.env.docker_client import docker_client
 from harness.env.services import ServiceContainer
@@ -78,7 +78,7 @@ def assert_module_holds_the_journal(
     """The module's snapshot equals the oracle's projection of the whole journal (plus
     `extra` events applied to the module directly, before it)."""
     expected = project([*extra, *journal(runtime, topics)])
-    assert snapshot_json(target.snapshot()) == snapshot_json(expected)
+    assert snapshot_json(contract_tables(target.snapshot())) == snapshot_json(expected)
 
 
 def settle(runtime: RuntimeClient) -> PublisherStatus:
