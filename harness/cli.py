@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.commands import env, goldens, mutants, offline
 from harness.commands.configured import add_config_option
+from harness.commands.init import init
 from harness.commands.run import EXIT_HARNESS, repro, run
 from harness.errors import HarnessError
 from harness.profiles import PROFILES, check_example_db
@@ -113,6 +114,20 @@ def _parser() -> argparse.ArgumentParser:
     mutants_parser.add_argument("--reports-dir", default=None)
     add_config_option(mutants_parser)
     mutants_parser.set_defaults(handler=mutants.run_mutants)
+
+    init_parser = commands.add_parser(
+        "init", help="write a starter stdb-harness.toml from a module's own schema")
+    init_parser.add_argument("--crate", default=None, help="the module crate's folder")
+    init_parser.add_argument("--wasm", default=None, help="or the built module's .wasm")
+    init_parser.add_argument("--module-features", default="", help="Cargo features to build")
+    init_parser.add_argument("--output", default="stdb-harness.toml",
+                             help="where to write it (default: ./stdb-harness.toml)")
+    init_parser.add_argument("--force", action="store_true", help="replace an existing file")
+    init_parser.add_argument("--check", action="store_true",
+                             help="list the lines of --output still marked TODO (exit 1 "
+                                  "while any is left)")
+    init_parser.add_argument("--stdb-url", default=None, help="use this running SpacetimeDB")
+    init_parser.set_defaults(handler=init)
 
     _offline_commands(commands)
     return parser

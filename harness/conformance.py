@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from harness.runner.resume import run_resume_scenario
 from harness.runner.runtime_scenario import run_runtime_scenario
 from harness.runner.token_scenario import run_token_scenario
 from harness.scenario.ids import encode, is_generated_id
-from harness.scenario.model import Scenario, with_id
+from harness.scenario.model import EPOCH_MS, Scenario, with_id
 from harness.scenario.steps import Resume, RetiredAtStart, ViaRuntime
 from harness.shrink_budget import ShrinkBudget
 from harness.targets.capabilities import Capability
@@ -156,6 +156,10 @@ class Judge:
     repro: str
     profile: Profile
     shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)
+    # when a generated scenario's first event is published; a curated one with a golden
+    # keeps the time its golden was approved at
+    epoch_ms: int = EPOCH_MS
+    golden_epoch_ms: int = EPOCH_MS
 
     @property
     def generation(self) -> Generation:
@@ -196,6 +200,9 @@ class Judge:
     def judge(self, scenario: Scenario) -> Verdict:
         if not scenario.id:
             scenario = with_id(scenario, encode(scenario))
+        golden_kept = not is_generated_id(scenario.id) and self.golden_dir is not None
+        scenario = replace(scenario, epoch_ms=self.golden_epoch_ms if golden_kept
+                           else self.epoch_ms)
         if self.shrink_budget.answers_without_running(self.recorder, scenario.id):
             return verdict(scenario.property, scenario.rules, [])  # harness/shrink_budget.py
         lacking = self.lacking(scenario)

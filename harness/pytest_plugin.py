@@ -58,7 +58,7 @@ from harness.reports.records import Recorder, distinct_failures
 from harness.runner.applicability import NotApplicable, not_applicable
 from harness.runner.environment import RunEnvironment
 from harness.scenario.files import curated
-from harness.scenario.model import Scenario
+from harness.scenario.model import EPOCH_MS, Scenario
 from harness.shards import Shard, parse_shard
 from harness.shrink_budget import Cut, ShrinkBudget, parse_budget
 from harness.targets.capabilities import RULES_NEEDING, Capability
@@ -431,9 +431,18 @@ def judge(request: pytest.FixtureRequest, run_environment: RunEnvironment,
     session.judged = True
     session.reports_dir.mkdir(parents=True, exist_ok=True)  # the suite runs: reports/ now
     goldens = harness_config.golden if session.profile.name != "repro" else None
+    fixed = harness_config.event_time
     return Judge(run_environment, session.reports_dir, session.recorder, goldens,
                  repro_command(request.config, harness_config), session.profile,
-                 session.shrink_budget)
+                 session.shrink_budget, epoch_ms=event_epoch_ms(fixed, session.started),
+                 golden_epoch_ms=fixed if fixed is not None else EPOCH_MS)
+
+
+def event_epoch_ms(fixed: int | None, started: float) -> int:
+    """When a generated scenario's first event is published: the configured base, or the
+    run's start to the second (None), so that a module comparing an event's time with its
+    reducer clock sees events of now, and a replay of an ID keeps the same offsets."""
+    return fixed if fixed is not None else int(started) * 1000
 
 
 @pytest.fixture(scope="session")
@@ -664,7 +673,17 @@ def run_facts(config: pytest.Config, state: HarnessSession) -> dict[str, str]:
         "python": platform.python_version(),
         "spacetimedb": state.target_pins.get("spacetimedb", "not started"),
         "shrink budget": _budget_text(state),
+        "event times": _event_time_text(state),
     }
+
+
+def _event_time_text(state: HarnessSession) -> str:
+    fixed = state.config.event_time if state.config is not None else EPOCH_MS
+    if fixed is None:
+        return (f"relative to the run's start: first event at {_instant(int(state.started))} "
+                "(event_time = \"run-start\"; a replay keeps each event's offset)")
+    return (f"fixed: first event at {_instant(fixed / 1000)}"
+            + (" (the default)" if fixed == EPOCH_MS else " (event_time)"))
 
 
 def _budget_text(state: HarnessSession) -> str:

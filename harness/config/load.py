@@ -26,7 +26,9 @@ from harness.config.model import (
 from harness.contract.rules import RULE_FAMILIES, RULES
 from harness.contract.schema import REFERENCE_TABLES
 from harness.contract.sync_tokens import ControlPolicy
+from harness.contract.timestamps import MAX_MS
 from harness.errors import HarnessError
+from harness.scenario.model import EPOCH_MS
 from harness.targets.capabilities import LACKABLE_CONTROL, Capability
 from harness.targets.control import TokenRoutes
 from harness.targets.module_mapping import (
@@ -103,7 +105,7 @@ def parse_config(path: Path, document: Mapping[str, Any],
     where = f"{path} [{SECTION}]" if path.name == "pyproject.toml" else str(path)
     doc = _Table(where, "", _with_overrides(document, overrides or {}))
     doc.only("target", "scenarios", "golden", "module", "client", "control", "publisher",
-             "mutants", "contract")
+             "mutants", "contract", "event_time")
     root = path.parent
     has_module = "module" in doc.data
     module = doc.table("module")
@@ -131,8 +133,23 @@ def parse_config(path: Path, document: Mapping[str, Any],
         mutants=_mutants(doc.table("mutants")) if "mutants" in doc.data else {},
         absolute=_absolute(doc.table("contract")) if "contract" in doc.data else frozenset(),
         raw=document,
+        event_time=_event_time(doc),
     )
     return config
+
+
+def _event_time(doc: _Table) -> int | None:
+    """`event_time`: when a scenario's first event is published, in ms since the Unix
+    epoch, or `"run-start"` (None) for the run's own start; the default is EPOCH_MS."""
+    value: object = doc.data.get("event_time", EPOCH_MS)
+    if value == "run-start":
+        return None
+    latest = MAX_MS - 10**9  # room for a long scenario's events, 1 s apart
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= latest:
+        raise doc.fail("event_time", f"{value!r} is neither \"run-start\" nor a time in ms "
+                       "since the Unix epoch", 'write event_time = "run-start", or e.g. '
+                       f"event_time = {EPOCH_MS} (2026-01-01T00:00:00Z)")
+    return value
 
 
 def _absolute(contract: _Table) -> frozenset[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.contract.sync_tokens import ControlPolicy
+from harness.scenario.model import EPOCH_MS
 from harness.targets.capabilities import Capability
 from harness.targets.control import TokenRoutes
 from harness.targets.module_mapping import ModuleMapping
@@ -110,6 +111,8 @@ class HarnessConfig:
     # rule families judged by the reference contract's absolute rules ([contract] absolute)
     absolute: frozenset[str]
     raw: Mapping[str, Any]
+    # when a scenario's first event is published (ms); None: at the run's start
+    event_time: int | None = EPOCH_MS
 
     @property
     def root(self) -> Path:

@@ -29,8 +29,10 @@ from harness.scenario.steps import (
 
 PROPERTIES = ("idempotence", "rebuild", "stale_cursor", "token_parity")
 
-# The first event of every scenario is published at this instant; each next one 1 s later.
-# Fixed, so that a replayed scenario journals byte-identical events (E3).
+# By default the first event of every scenario is published at this instant, each next one
+# 1 s later: fixed, so that a replayed scenario journals byte-identical events (E3) and a
+# golden holds the same times. A configuration may fix another base, or take the run's start
+# (`event_time`), for a module that compares an event's time with its reducer clock.
 EPOCH_MS = 1_767_225_600_000
 
 S = TypeVar("S")
@@ -46,6 +48,8 @@ class Scenario:
     id: str = ""
     intent: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # When its first event is published; not part of the ID, which keeps only the offsets
+    epoch_ms: int = EPOCH_MS
 
     def journal(self) -> list[JournalEvent]:
         """The events the `Event` steps journal, in append order (E2 seqs)."""
@@ -68,7 +72,7 @@ class Scenario:
             heads[step.topic] = heads.get(step.topic, 0) + 1
             events[(step.topic, heads[step.topic])] = JournalEvent(
                 step.topic, heads[step.topic], step.kind, step.payload,
-                EPOCH_MS + 1000 * len(events))
+                self.epoch_ms + 1000 * len(events))
         return events
 
     def of(self, kind: type[S]) -> list[S]:
@@ -85,6 +89,8 @@ class Scenario:
                                 "steps": [step_to_json(step) for step in self.steps]}
         if with_identity:
             body = {"id": self.id, "intent": self.intent, "tags": list(self.tags), **body}
+            if self.epoch_ms != EPOCH_MS:  # a stored run re-checks against its own times
+                body["epoch_ms"] = self.epoch_ms
         return body
 
     @classmethod
@@ -120,9 +126,10 @@ class Scenario:
             id=data.get("id", ""),
             intent=data.get("intent", ""),
             tags=tuple(data.get("tags", ())),
+            epoch_ms=int(data.get("epoch_ms", EPOCH_MS)),
         )
 
 
 def with_id(scenario: Scenario, scenario_id: str) -> Scenario:
     return Scenario(scenario.property, scenario.rules, scenario.steps, scenario_id,
-                    scenario.intent, scenario.tags)
+                    scenario.intent, scenario.tags, scenario.epoch_ms)
