@@ -138,37 +138,46 @@ def _unsettled(scenario: Scenario, history: History) -> Iterator[Violation]:
 
 def _stream_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
                        reasons: Mapping[str, Any]) -> Iterator[Violation]:
-    """The publisher's own behaviour (B1-B5): relative, whatever the module's folds."""
-    for found in _publisher_violations(held, runtime, reasons):
-        yield Violation(found.rule, found.message, relative=True)
-
-
-def _publisher_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
-                          reasons: Mapping[str, Any]) -> Iterator[Violation]:
-    for stream in runtime.get("streams", []):
-        stream_id = stream["stream_id"]
-        letter, stop = stream.get("dead_letter"), held.get(stream_id)
-        if stop is not None:
-            # The reason in the contract's words where the runner recorded it (a module
-            # with its own error texts), else as the runtime reported it.
-            reason = (reasons.get(stream_id) or letter or {}).get("reason", "")
-            if not letter or letter["seq"] != stop.seq or error_name(reason) != stop.error:
-                yield Violation("B3", f"{stream_id}: seq {stop.seq} met a permanent "
-                                f"{stop.reason!r} and must be dead-lettered with that "
-                                f"reason; the runtime reports {letter}")
-            if stream["delivered_head"] > stop.seq - 1:
-                yield Violation("B3", f"{stream_id}: delivered past the dead letter "
-                                f"(head {stream['delivered_head']}, refused at {stop.seq})")
-        elif letter:
-            yield Violation("B3", f"{stream_id}: seq {letter['seq']} was dead-lettered "
-                            f"though the module would take it: {letter['reason']}")
-        elif stream["delivered_head"] < stream["journal_head"]:
-            rule = "B4" if held else "B1"
-            yield Violation(rule, f"{stream_id}: delivered up to "
-                            f"{stream['delivered_head']} of {stream['journal_head']}"
-                            + (" while another stream was held" if held else ""))
+    """The publisher's behaviour (B1-B5) judged twice: against its own report and the
+    module's answers (relative: a dead letter holds its stream, every other stream is
+    delivered to its head), and against the reference's refusals (absolute: which seq of
+    which stream the contract refuses, and for what)."""
+    streams = runtime.get("streams", [])
+    lettered = any(stream.get("dead_letter") for stream in streams)
+    for stream in streams:
+        stream_id, letter = stream["stream_id"], stream.get("dead_letter")
+        if letter and stream["delivered_head"] > letter["seq"] - 1:
+            yield Violation("B3", f"{stream_id}: delivered past its dead letter (head "
+                            f"{stream['delivered_head']}, dead-lettered at {letter['seq']})",
+                            relative=True)
+        elif not letter and stream["delivered_head"] < stream["journal_head"]:
+            yield Violation("B4" if lettered else "B1",
+                            f"{stream_id}: delivered up to {stream['delivered_head']} of "
+                            f"{stream['journal_head']}"
+                            + (" while another stream was held" if lettered else ""),
+                            relative=True)
+        yield from _against_the_reference(stream, held.get(stream_id), reasons)
     if not runtime.get("quiescent", True):
-        yield Violation("B5", "the publisher did not finish delivering within the time allowed")
+        yield Violation("B5", "the publisher did not finish delivering within the time allowed",
+                        relative=True)
+
+
+def _against_the_reference(stream: Mapping[str, Any], stop: Held | None,
+                           reasons: Mapping[str, Any]) -> Iterator[Violation]:
+    stream_id, letter = stream["stream_id"], stream.get("dead_letter")
+    if stop is None:
+        if letter:
+            yield Violation("B3", f"{stream_id}: seq {letter['seq']} was dead-lettered "
+                            f"though the contract's module takes it: {letter['reason']}")
+        return
+    # The reason in the contract's words where the runner recorded it (a module with its
+    # own error texts), else as the runtime reported it.
+    reason = (reasons.get(stream_id) or letter or {}).get("reason", "")
+    if not letter or letter["seq"] != stop.seq or error_name(reason) != stop.error:
+        yield Violation("B3", f"{stream_id}: seq {stop.seq} met a permanent {stop.reason!r} "
+                        f"and must be dead-lettered with that reason; the runtime reports "
+                        f"{letter}" + (f", and delivered up to {stream['delivered_head']}"
+                                       if stream["delivered_head"] >= stop.seq else ""))
 
 
 def violations(scenario: Scenario, history: History) -> list[Violation]:

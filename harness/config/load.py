@@ -324,6 +324,7 @@ def _module_mapping(module: _Table) -> ModuleMapping:
         declared_tables=frozenset(name for name, value in module.table("tables").data.items()
                                   if value is not False),
         exclude=frozenset(module.strings("exclude")),
+        declared_reducers=frozenset(reducers.data),
         idempotency_key_format=key_format,
         payload_hash_format=hash_format,
         errors=_errors(module.table("errors")),

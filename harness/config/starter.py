@@ -66,6 +66,8 @@ def starter_config(schema: ModuleSchema, source: str, target: str) -> str:
         "",
         *_reducer_lines(schema),
         "",
+        *_error_lines(),
+        "",
         *_table_lines(schema),
         "",
         "[publisher]",
@@ -117,6 +119,19 @@ def _reducer_lines(schema: ModuleSchema) -> Iterator[str]:
                    f"give {{ name, args }} (see the README)")
         else:
             yield f"{operation} = false  # no reducer is named like one"
+
+
+def _error_lines() -> Iterator[str]:
+    """The refusal texts cannot be read from a schema, and a refusal the harness cannot
+    classify is a transient failure to the publisher (retried, never dead-lettered)."""
+    yield (f"[module.errors]  # {TODO}: the apply reducer's refusal texts, as regular "
+           "expressions with the fields as named groups (see the README); delete those it "
+           "never gives")
+    yield "# unauthorized = '^<the caller is not allowed>$'"
+    yield "# invalid_event = '^<a malformed (?P<field>\\w+)>'"
+    yield "# idempotency_conflict = '^<the key was applied with other content>$'"
+    yield ("# sequence_conflict = '^<(?P<expected_next_seq>\\d+) (or the head, "
+           "(?P<head_seq>\\d+)) and (?P<actual_seq>\\d+)>$'")
 
 
 def _signature(reducer: ReducerDef, schema: ModuleSchema) -> str:

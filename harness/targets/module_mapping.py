@@ -93,6 +93,9 @@ class ModuleMapping:
     # where the module has them), and the module's tables left out of every snapshot
     declared_tables: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
+    # the reducers (compact, resume, ack) the configuration names itself: one left to its
+    # default is the module's only where its schema has a reducer of that name
+    declared_reducers: frozenset[str] = frozenset()
 
     def contract_error(self, text: str) -> str:
         for name, pattern in self.errors.items():

@@ -299,7 +299,9 @@ def _unit(ty: JsonValue, name: str, typespace: Sequence[JsonValue]) -> list[obje
 def typed_mapping(mapping: ModuleMapping, schema: ModuleSchema
                   ) -> tuple[ModuleMapping, tuple[str, ...]]:
     """`mapping` with every reducer's templates in its parameters' forms, and what does
-    not fit: a reducer the module does not have, a template its parameter cannot take."""
+    not fit: a reducer the configuration names that the module does not have, a template
+    its parameter cannot take. A compact, resume or ack reducer left to the contract's
+    default and absent from the module is a capability the module lacks, not a mistake."""
     calls: dict[str, ReducerCall | None] = {"apply": mapping.apply, "compact": mapping.compact,
                                             "resume": mapping.resume, "ack": mapping.ack}
     problems: list[str] = []
@@ -308,6 +310,9 @@ def typed_mapping(mapping: ModuleMapping, schema: ModuleSchema
             continue
         where = f"module.reducers.{operation}"
         reducer = schema.reducers.get(call.name)
+        if reducer is None and operation not in {"apply", *mapping.declared_reducers}:
+            calls[operation] = None  # a default the module does not have: it lacks it
+            continue
         if reducer is None or reducer.lifecycle is not None:
             callable_ = sorted(n for n, r in schema.reducers.items() if r.lifecycle is None)
             problems.append(f"{where}: the module has no reducer {call.name!r} (its reducers: "

@@ -142,3 +142,18 @@ def test_a_forged_event_the_module_took_must_be_dead_lettered() -> None:
     assert _rules(scenario, history) == []
     delivered = _history(scenario, [_stream(RUN, 3, 3)], {4: EntryType.OK})
     assert "B3" in _rules(scenario, delivered)
+
+
+def test_relative_delivery_rules_follow_the_modules_answers_not_the_references() -> None:
+    """A module that took the forged event's rival (a lenient one, answering a conflict as a
+    duplicate) let the publisher deliver to its head: nothing relative is broken, and only
+    the reference's expectation (absolute) says the stream should have been held."""
+    scenario = Scenario("idempotence", ("B3",), PREEMPTED)
+    delivered = _history(scenario, [_stream(RUN, 3, 3)], {4: EntryType.OK})
+    found = violations(scenario, delivered)
+    assert [v.rule for v in found if v.relative] == []
+    assert [v.rule for v in found if not v.relative] == ["B3"]
+    letter = {"seq": 2, "reason": "whatever the module said", "delivery": "primary"}
+    past = _history(scenario, [_stream(RUN, 3, 3, letter)], {4: EntryType.OK})
+    assert any(v.rule == "B3" and v.relative and "past its dead letter" in v.message
+               for v in violations(scenario, past))

@@ -74,7 +74,7 @@ def test_every_guess_is_marked_and_listed_with_its_line(tmp_path: Path) -> None:
     left = guesses(_written(tmp_path))
     assert [line.split(": ", 1)[1].split("  #")[0] for line in left] == [
         '"Live",', "0.0,", "{ none = [] },", "compact = false",
-        'ingested = ["at", "received_at"]']
+        "[module.errors]", 'ingested = ["at", "received_at"]']
     assert "which variant: Live | Replay" in left[0]
     assert "prune_old may be the compact reducer" in left[3]
     # the schema's whole shape is in the comments: every reducer's types, every key

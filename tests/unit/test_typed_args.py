@@ -5,14 +5,16 @@ type and value."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from harness.contract.events import ApplyEventArgs
 from harness.spacetime.sats import JsonValue
-from harness.spacetime.schema import ReducerDef
-from harness.targets.module_mapping import ModuleMapping, module_fields
+from harness.spacetime.schema import ModuleSchema, ReducerDef
+from harness.targets.module_mapping import ModuleMapping, ReducerCall, module_fields
 from harness.targets.templates import render
-from harness.targets.typed_args import Unfit, compile_args, type_name, typed
+from harness.targets.typed_args import Unfit, compile_args, type_name, typed, typed_mapping
 
 U8: JsonValue = {"U8": []}
 U64: JsonValue = {"U64": []}
@@ -102,3 +104,18 @@ def test_types_are_named_as_a_person_writes_them() -> None:
     types: list[JsonValue] = [U64, OPTION_STRING, TIMESTAMP, {"Ref": 0}, {"Array": STRING}]
     assert [type_name(t, TYPESPACE) for t in types] == [
         "u64", "Option<String>", "Timestamp", "enum {Live, Replay, Moved}", "Vec<String>"]
+
+
+def test_a_default_reducer_the_module_lacks_is_a_missing_capability_not_a_mistake() -> None:
+    """A module without compaction, resume or acks need not say so; a reducer the
+    configuration names itself and the module does not have ends the session."""
+    apply = ReducerDef("absorb", (("key", STRING),))
+    schema = ModuleSchema({}, reducers={"absorb": apply})
+    defaults = ModuleMapping(apply=ReducerCall("absorb", ("{idempotency_key}",)))
+    typed_defaults, problems = typed_mapping(defaults, schema)
+    assert problems == ()
+    assert (typed_defaults.compact, typed_defaults.resume, typed_defaults.ack) == (None,) * 3
+    named = dataclasses.replace(defaults, declared_reducers=frozenset({"resume"}))
+    _, problems = typed_mapping(named, schema)
+    assert len(problems) == 1 and "module.reducers.resume" in problems[0]
+    assert "no reducer 'resume_stream'" in problems[0]
