@@ -118,7 +118,8 @@ def _reducer_lines(schema: ModuleSchema) -> Iterator[str]:
             yield (f"{operation} = false  # {TODO}: {names} may be the {operation} reducer; "
                    f"give {{ name, args }} (see the README)")
         else:
-            yield f"{operation} = false  # no reducer is named like one"
+            yield (f"# {operation}: no reducer is named like one (unset, the contract's "
+                   f"is mapped only where the module has it)")
 
 
 def _error_lines() -> Iterator[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from harness.contract.streams import stream_of
+from harness.contract.streams import stream_of, topic_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,13 @@ PRIMARY_KEYS: Mapping[str, str] = MappingProxyType(
 
 
 def row_stream(table: str, row: Mapping[str, Any]) -> str | None:
-    """The stream a row of a reference table belongs to (None when the row does not say):
-    a projection row by its run or worker id (P1, P2), any other by its stream id."""
+    """The stream a row belongs to (None when the row does not say): a projection row by its
+    run or worker id (P1, P2), any other reference row by its stream id; a row of the
+    module's own tables by the first of its values that is a stream id (a ledger's
+    `stream`, a tally keyed by stream), whatever the column is called."""
+    if table not in REFERENCE_TABLES:
+        return next((value for value in row.values()
+                     if isinstance(value, str) and _is_stream_id(value)), None)
     try:
         if table == RUN_SUMMARY.name and isinstance(row.get("run_id"), str):
             return stream_of(f"run:{row['run_id']}:events")
@@ -89,3 +94,11 @@ def row_stream(table: str, row: Mapping[str, Any]) -> str | None:
         return None
     stream = row.get("stream_id")
     return stream if isinstance(stream, str) else None
+
+
+def _is_stream_id(text: str) -> bool:
+    try:
+        topic_of(text)
+    except ValueError:
+        return False
+    return True

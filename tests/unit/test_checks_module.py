@@ -150,3 +150,29 @@ def test_a_golden_difference_is_judged_whatever_the_contract_profile() -> None:
     assert [(v.rule, v.relative) for v in found] == [("G1", True), ("G1", True)]
     judged = within_profile(Verdict("idempotence", ("G1",), tuple(found)), frozenset())
     assert judged.broken_rules == ("G1",)
+
+
+def test_a_table_of_the_modules_own_differing_across_rebuilds_is_one_defect() -> None:
+    """However the rebuilds that show it are paired (rebuild against rebuild, or the
+    original against one), a difference in one table is one defect, by the table's name."""
+    first = {"hour_bucket": [{"hour": 1, "first_stream": "runtime.run.a.events"}]}
+    second = {"hour_bucket": [{"hour": 1, "first_stream": "runtime.run.b.events"}]}
+    paired = [*rebuild.relative_violations(None, {4: first, 5: second},
+                                           keys={"hour_bucket": "hour"}),
+              *rebuild.relative_violations(second, {4: first}, keys={"hour_bucket": "hour"})]
+    assert len(paired) == 2
+    assert {v.defect for v in paired} == {"G2: hour_bucket: not the same across rebuilds"}
+
+
+def test_rows_of_a_stream_that_took_a_forged_call_are_left_out_of_its_own_tables_too() -> None:
+    """A ledger of the module's own naming (`stream`, not `stream_id`): the stream whose
+    forged hash the module stored is no measure of the original against the journal."""
+    forged = "runtime.run.a.events"
+    original = {"ingested": [{"key": "k1", "stream": forged, "digest": "forged"},
+                             {"key": "k2", "stream": "runtime.run.b.events", "digest": "d2"}]}
+    rebuilt = {"ingested": [{"key": "k1", "stream": forged, "digest": "true"},
+                            {"key": "k2", "stream": "runtime.run.b.events", "digest": "d2"}]}
+    keys = {"ingested": "key"}
+    assert list(rebuild.relative_violations(original, {3: rebuilt}, keys=keys)) != []
+    assert list(rebuild.relative_violations(original, {3: rebuilt}, keys=keys,
+                                            not_the_journal=frozenset({forged}))) == []

@@ -20,6 +20,7 @@ from harness.contract.snapshot import VOLATILE
 from harness.history import History
 from harness.reports import html_page, summary
 from harness.reports.clause_matrix import families, state
+from harness.reports.end_state import _module_cell
 from harness.reports.markdown_page import markdown
 from harness.reports.table_diff import MISSING, table_diff
 from harness.reports.violation_view import view, violation_view
@@ -227,3 +228,14 @@ def test_a_summary_without_clauses_says_so(built: dict[str, Any]) -> None:
     assert "No clause coverage was recorded in this run." in markdown(built)
     page = html_page.page(built)
     assert "No clause coverage was recorded" in page and page.endswith("</body></html>\n")
+
+
+def test_a_module_of_its_own_tables_is_not_shown_as_holding_no_events() -> None:
+    """A module without the contract's event and head tables (its own ledger instead) is
+    no "bad" end state: what it holds is in the snapshot differences, by its own names."""
+    expected = {"sync_event": [{"stream_id": "s", "seq": 1}],
+                "stream_head": [{"stream_id": "s", "head_seq": 1}]}
+    own = _module_cell("s", expected, {"ledger": [{"key": "k", "position": 1}]})
+    assert own["bad"] is False and "its own tables" in own["text"]
+    keyless = {"sync_event": [{"stream_id": "s"}], "stream_head": []}
+    assert _module_cell("s", expected, keyless)["bad"] is True
