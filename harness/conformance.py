@@ -237,7 +237,9 @@ class Judge:
         record.violations = [{"rule": v.rule, "message": v.message, "relative": v.relative,
                               "clause": clause, "defect": v.defect}
                              for v, clause in zip(result.violations, clauses, strict=True)]
-        record.exercised = dict(coverage.exercised(reached, history))
+        exercised = coverage.exercised(reached, history)
+        exercised.update({clause: 1 for clause in clauses if not exercised[clause]})
+        record.exercised = dict(exercised)  # a clause a violation decided was exercised
         record.violated_clauses = dict.fromkeys(sorted(set(clauses)), 1)
         record.repro = self.repro.format(id=scenario.id)
         self.recorder.add(record)

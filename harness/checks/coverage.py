@@ -279,18 +279,32 @@ def exercised(found: Reach, history: History) -> Counter[str]:
         if step in completed or (ran and step not in recorded_ops):
             counted.update(ids)
     if ran:
-        counted.update(found.whole)
+        counted.update(clause for clause in found.whole if _decided(clause, history))
     return counted
 
 
+# Clauses of a whole scenario that decide something only over rows: uniqueness over a
+# table the run left empty held nothing.
+_DECIDED_OVER = {"M3.unique": "sync_event"}
+
+
+def _decided(clause: str, history: History) -> bool:
+    table = _DECIDED_OVER.get(clause)
+    return table is None or any(snapshot.get(table) for snapshot in history.snapshots.values())
+
+
 def charged(found: Reach, history: History, violations: Iterable[Violation]) -> list[str]:
-    """The clause each violation breaks, in the verdict's order: the clause of its rule that
-    its step reached; else the only clause of its rule the scenario reached; else the rule
-    as a whole. What tells one defect from another (harness.conformance)."""
+    """The clause each violation breaks, in the verdict's order: the one its checker names;
+    else the clause of its rule that its step reached; else the only clause of its rule
+    the scenario reached; else the rule as a whole. What tells one defect from another
+    (harness.conformance)."""
     steps = {entry.index: step for step, entry in _ran(history)}
     reached = found.everything()
     clauses: list[str] = []
     for violation in violations:
+        if violation.clause:
+            clauses.append(violation.clause)
+            continue
         rule = violation.rule
         at_step = found.by_step.get(steps.get(violation.op_index, -1), []) if (
             violation.op_index is not None) else []

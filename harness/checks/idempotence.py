@@ -43,6 +43,7 @@ def redelivery_violations(scenario: Scenario, history: History) -> list[Violatio
         {t: rows for t, rows in once.items() if t != "stream_checkpoint"},
         {t: rows for t, rows in final.items() if t != "stream_checkpoint"},
         rule="M1", relative=True, keys=keys))
+    found = [replace(difference, clause="E6.duplicate") for difference in found]
     refused = any(entry.type is EntryType.FAIL for entry in history.completions())
 
     def named(difference: Violation) -> Violation:
@@ -67,17 +68,21 @@ def _left_by_a_refusal(difference: Violation) -> Violation:
     """Rows no accepted call made, in a stream-less table, where calls were refused: what
     a refused call left behind (M2; SpacetimeDB rolls a failed reducer back, so it is the
     module's work around the call, a connection hook's log, say)."""
-    return replace(difference, rule="M2", signature=difference.signature.replace(
-        "with redeliveries vs each event delivered once", "a refused call left rows"),
-        message=difference.message + " (rows no accepted call made: a refused call "
-        "changed state)")
+    return replace(difference, rule="M2", clause="M2.refused",
+                   signature=difference.signature.replace(
+                       "with redeliveries vs each event delivered once",
+                       "a refused call left rows"),
+                   message=difference.message + " (rows no accepted call made: a refused "
+                   "call changed state)")
 
 
 def _not_a_redelivery(difference: Violation) -> Violation:
-    return replace(difference, rule="M5", signature=difference.signature.replace(
-        "with redeliveries vs each event delivered once", "two databases given the same calls"),
-        message=difference.message + " (no event of these streams was delivered twice: a "
-        "fold depends on more than the events)")
+    return replace(difference, rule="M5", clause="M5.interleavings",
+                   signature=difference.signature.replace(
+                       "with redeliveries vs each event delivered once",
+                       "two databases given the same calls"),
+                   message=difference.message + " (no event of these streams was delivered "
+                   "twice: a fold depends on more than the events)")
 
 
 def check(scenario: Scenario, history: History) -> Verdict:

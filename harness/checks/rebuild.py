@@ -13,6 +13,7 @@ twice (CONTRACT.md §9):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from harness.checks.expectations import answers, expect, redelivered, without_streams
 from harness.checks.idempotence import redelivery_violations
@@ -43,12 +44,13 @@ def _relative(label: str, first: Snapshot, second: Snapshot, redelivered: bool =
     conflicts, which a rebuild replays none of; a difference there may as well be what a
     redelivery did (M1, judged by the idempotence property) as an order-dependent fold, so
     it is G2 alone, not M5."""
-    found = list(snapshot_violations(label, _rebuilt(first), _rebuilt(second), rule="G2",
-                                     relative=True, keys=keys))
+    found = [replace(difference, clause="G2.rebuild") for difference in snapshot_violations(
+        label, _rebuilt(first), _rebuilt(second), rule="G2", relative=True, keys=keys)]
     if found and not redelivered and all(any(t in v.message for t in PROJECTIONS)
                                          for v in found):
         found.append(Violation("M5", f"{label}: only projection rows differ, so a fold "
-                               "depends on more than the events", relative=True))
+                               "depends on more than the events", relative=True,
+                               clause="M5.interleavings"))
     return found
 
 

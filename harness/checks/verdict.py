@@ -34,6 +34,9 @@ class Violation:
     # step number, seq or id, nor the wrong answer given (a missing check lets a call reach
     # whichever later check it meets). Empty: the rule alone says it.
     signature: str = ""
+    # The clause of CONTRACT.md the check decided (`E6.duplicate` for a redelivery that
+    # changed state), where the checker knows it better than the step it happened at.
+    clause: str = ""
 
     @property
     def defect(self) -> str:

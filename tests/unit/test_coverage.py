@@ -137,3 +137,17 @@ def test_every_clause_belongs_to_a_rule_of_the_contract() -> None:
 def test_every_curated_scenario_is_classified() -> None:
     for scenario in curated(None, SCENARIOS):
         assert coverage.reach(scenario, curated=True).everything(), scenario.id
+
+
+def test_a_clause_is_exercised_only_where_the_check_decided_something() -> None:
+    """Uniqueness over an event table the run left empty held nothing; a redelivery that
+    changed state is charged to the clause it broke, not the insert its rule reached."""
+    reach = coverage.reach(SCENARIO, curated=False)
+    empty = ran(SCENARIO)
+    assert "M3.unique" not in coverage.exercised(reach, empty)
+    held = ran(SCENARIO)
+    held.snapshots["final"] = {"sync_event": [{"stream_id": "runtime.run.r1.events"}]}
+    assert coverage.exercised(reach, held)["M3.unique"] == 1
+    assert coverage.charged(reach, held, [
+        Violation("M1", "with redeliveries vs each event delivered once: ...",
+                  clause="E6.duplicate")]) == ["E6.duplicate"]
