@@ -25,7 +25,7 @@ from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
 from harness.history import History
 from harness.scenario.model import Scenario
-from harness.scenario.steps import BadHash, Conflict
+from harness.scenario.steps import BadHash, Conflict, Deliver
 
 PROPERTY = "rebuild"
 RULES = ("G1", "G2", "M5", "M3")
@@ -61,9 +61,10 @@ def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapsh
     """The target against itself: rebuilds pairwise (each against the first), and the
     original against the first rebuild when both applied the same events. The streams in
     `not_the_journal` took a call in the original that is not a journaled event (a
-    conflicting or wrongly hashed event the target accepted): a rebuild from the journal
-    cannot hold it, so those streams are no measure of the original, and are left out of
-    that comparison (the departure itself is judged where it happened)."""
+    conflicting or wrongly hashed event, or one past a gap, that the target accepted): a
+    rebuild from the journal cannot hold it, so those streams are no measure of the
+    original, and are left out of that comparison (the departure itself is judged where
+    it happened)."""
     steps = sorted(rebuilds)
     if not steps:
         return
@@ -79,10 +80,22 @@ def relative_violations(original: Snapshot | None, rebuilds: Mapping[int, Snapsh
 
 def accepted_off_journal(scenario: Scenario, history: History) -> frozenset[str]:
     """The streams where the target accepted a call carrying other content than the
-    journal's (a conflict, a wrong hash)."""
+    journal's (a conflict, a wrong hash), or an event past a gap it left (a module without
+    sequencing): either way the original was given what no replay of the journal in
+    (topic, seq) order gives."""
     took = {number for number, answer in answers(history).items() if answer.took_effect}
-    return frozenset(stream_of(step.topic) for number, step in enumerate(scenario.steps)
-                     if number in took and isinstance(step, Conflict | BadHash))
+    found: set[str] = set()
+    last: dict[str, int] = {}
+    for number, step in enumerate(scenario.steps):
+        if number not in took:
+            continue
+        if isinstance(step, Conflict | BadHash):
+            found.add(stream_of(step.topic))
+        elif isinstance(step, Deliver):
+            if step.seq > last.get(step.topic, 0) + 1:
+                found.add(stream_of(step.topic))
+            last[step.topic] = max(step.seq, last.get(step.topic, 0))
+    return frozenset(found)
 
 
 def check(scenario: Scenario, history: History) -> Verdict:

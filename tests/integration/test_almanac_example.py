@@ -77,7 +77,7 @@ def test_nothing_of_the_reference_is_judged_on_a_module_without_its_tables(
         default_build: tuple[int, dict[str, Any], str]) -> None:
     _, summary, _ = default_build
     lacking = summary["capabilities_lacking"]
-    for part in ("module.compact", "module.resume", "module.ack",
+    for part in ("module.compact", "module.resume_reducer", "module.ack",
                  "module.tables.run_summary", "module.tables.sync_event"):
         assert part in lacking, sorted(lacking)
 

@@ -176,3 +176,20 @@ def test_rows_of_a_stream_that_took_a_forged_call_are_left_out_of_its_own_tables
     assert list(rebuild.relative_violations(original, {3: rebuilt}, keys=keys)) != []
     assert list(rebuild.relative_violations(original, {3: rebuilt}, keys=keys,
                                             not_the_journal=frozenset({forged}))) == []
+
+
+def test_a_stream_a_module_without_sequencing_took_past_a_gap_is_no_measure_of_a_rebuild(
+) -> None:
+    """Seq 2 accepted before seq 1: no replay in (topic, seq) order gives the original what
+    it was given (the acceptance itself is M1's, absolute); a stream taken in order is."""
+    steps = (Event(R, "run.created", {"owner": "a"}), Event(R, "run.step", {"tokens": 1}),
+             Deliver(R, 2), Deliver(R, 1), Deliver(R, 2), Rebuild(0))
+    scenario = Scenario("rebuild", ("G2",), steps)
+    history = History()
+    for number, step in enumerate(steps[2:5], start=2):
+        index = history.invoke("publisher", step.op, {"step": number, **step_fields(step)})
+        history.complete(index, EntryType.OK)
+    assert rebuild.accepted_off_journal(scenario, history) == {"runtime.run.r1.events"}
+    in_order = Scenario("rebuild", ("G2",), (*steps[:2], Deliver(R, 1), Deliver(R, 2),
+                                             Deliver(R, 2), Rebuild(0)))
+    assert rebuild.accepted_off_journal(in_order, history) == frozenset()
