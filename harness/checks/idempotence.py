@@ -68,21 +68,21 @@ def _left_by_a_refusal(difference: Violation) -> Violation:
     """Rows no accepted call made, in a stream-less table, where calls were refused: what
     a refused call left behind (M2; SpacetimeDB rolls a failed reducer back, so it is the
     module's work around the call, a connection hook's log, say)."""
-    return replace(difference, rule="M2", clause="M2.refused",
-                   signature=difference.signature.replace(
-                       "with redeliveries vs each event delivered once",
-                       "a refused call left rows"),
-                   message=difference.message + " (rows no accepted call made: a refused "
-                   "call changed state)")
+    return _renamed(difference, "M2", "M2.refused", "a refused call left rows",
+                    "rows no accepted call made: a refused call changed state")
 
 
 def _not_a_redelivery(difference: Violation) -> Violation:
-    return replace(difference, rule="M5", clause="M5.interleavings",
+    return _renamed(difference, "M5", "M5.interleavings", "two databases given the same calls",
+                    "no event of these streams was delivered twice: a fold depends on more "
+                    "than the events")
+
+
+def _renamed(difference: Violation, rule: str, clause: str, what: str, why: str) -> Violation:
+    """The redelivery comparison's difference as the defect it really shows."""
+    return replace(difference, rule=rule, clause=clause, message=f"{difference.message} ({why})",
                    signature=difference.signature.replace(
-                       "with redeliveries vs each event delivered once",
-                       "two databases given the same calls"),
-                   message=difference.message + " (no event of these streams was delivered "
-                   "twice: a fold depends on more than the events)")
+                       "with redeliveries vs each event delivered once", what))
 
 
 def check(scenario: Scenario, history: History) -> Verdict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from harness.contract.streams import stream_of, topic_of
+from harness.contract.streams import is_valid_stream_id, stream_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def row_stream(table: str, row: Mapping[str, Any]) -> str | None:
     `stream`, a tally keyed by stream), whatever the column is called."""
     if table not in REFERENCE_TABLES:
         return next((value for value in row.values()
-                     if isinstance(value, str) and _is_stream_id(value)), None)
+                     if isinstance(value, str) and is_valid_stream_id(value)), None)
     try:
         if table == RUN_SUMMARY.name and isinstance(row.get("run_id"), str):
             return stream_of(f"run:{row['run_id']}:events")
@@ -95,10 +95,3 @@ def row_stream(table: str, row: Mapping[str, Any]) -> str | None:
     stream = row.get("stream_id")
     return stream if isinstance(stream, str) else None
 
-
-def _is_stream_id(text: str) -> bool:
-    try:
-        topic_of(text)
-    except ValueError:
-        return False
-    return True
