@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deepdiff import DeepDiff
+
 from harness import golden
 from harness.aborts import aborts_examples
 from harness.checks import coverage, idempotence, rebuild, stale_cursor, token_scenario
@@ -128,18 +130,37 @@ def golden_violations(approved: Mapping[str, Any], history: History) -> list[Vio
                                    f"{observed['answers'].get(step)!r}, approved {answer!r}",
                                    relative=True))
     for label, snapshot in approved["snapshots"].items():
-        seen = observed["snapshots"].get(label, {})
-        tables = isinstance(snapshot, dict) and all(isinstance(v, list) for v in snapshot.values())
-        if tables:
+        seen = observed["snapshots"].get(label)
+        if _tables(snapshot) and _tables(seen):
             # a golden approves the tables it holds: one the run adds (a module table the
             # golden predates) is no difference until `golden update` approves it too
             seen = {table: rows for table, rows in seen.items() if table in snapshot}
             lines = diff_lines(mask_like(snapshot, seen), seen, keys)
-        else:  # not a table snapshot (a control service's declared state): equal or not
-            lines = [] if seen == snapshot else [f"differs from the approved {label}"]
+        else:  # not table snapshots (dead letters, a control service's state): equal or not
+            lines = _value_differences(snapshot, seen)
         if lines:
             found.append(Violation("G1", f"golden {label}: " + "; ".join(lines), relative=True))
     return found
+
+
+def _tables(snapshot: Any) -> bool:
+    """A module snapshot (table name to rows): a non-empty object whose values are lists of
+    row objects. An empty object (no dead letters approved) is a value like any other, or
+    every dead letter a later run meets would pass as a table the golden predates."""
+    return isinstance(snapshot, dict) and bool(snapshot) and all(
+        isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
+        for rows in snapshot.values())
+
+
+def _value_differences(approved: Any, seen: Any, shown: int = 5) -> list[str]:
+    """Where a snapshot that is not tables differs from the approved one, path by path."""
+    if seen == approved:
+        return []
+    delta = DeepDiff(approved, seen, verbose_level=2, view="tree")
+    lines = [f"{change.path()}: approved {change.t1!r}, observed {change.t2!r}"
+             for changes in delta.values() for change in changes]
+    lines = sorted(lines) or [f"approved {approved!r}, observed {seen!r}"]
+    return lines[:shown] + ([f"... {len(lines) - shown} more"] if len(lines) > shown else [])
 
 
 @dataclass

@@ -180,8 +180,25 @@ def _against_the_reference(stream: Mapping[str, Any], stop: Held | None,
                                        if stream["delivered_head"] >= stop.seq else ""))
 
 
+def _down(history: History) -> Violation | None:
+    """A runtime that would not start again after a restart (B5), with its last words: all
+    it delivered before is in the module, nothing after can be judged, so this is the one
+    violation of the scenario (the module lacking the rest is its consequence)."""
+    last_words = history.snapshots.get("runtime", {}).get("down")
+    if last_words is None:
+        return None
+    crashes = [entry.value.get("step") for entry in history.entries
+               if entry.op == "crash_runtime" and entry.type is EntryType.INVOKE]
+    after = f" after the restart at step {crashes[-1]}" if crashes else ""
+    return Violation("B5", f"the publisher did not come back up{after}: {last_words}",
+                     relative=True)
+
+
 def violations(scenario: Scenario, history: History) -> list[Violation]:
     found = list(_seq_violations(scenario, history))
+    down = _down(history)
+    if down is not None:
+        return [*found, down]
     found += journal_violations(scenario, history.snapshots.get("journal", []))
     found += _unsettled(scenario, history)
     expected, held = simulate(scenario, history)

@@ -274,6 +274,12 @@ class ServiceContainer:
         wrapped.start()
         return True
 
+    def exited(self) -> bool:
+        """Whether the service's process has ended (by itself, or killed and not started)."""
+        wrapped = self._container.get_wrapped_container()
+        wrapped.reload()
+        return bool(wrapped.status != "running")
+
     def logs(self) -> str:
         """Everything the service printed, for failure reports."""
         out, err = self._container.get_logs()

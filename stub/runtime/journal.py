@@ -21,6 +21,7 @@ from stub.runtime.canon import canonical, read_json
 from stub.runtime.durable import AppendFile, truncate
 from stub.runtime.errors import StateError
 from stub.runtime.event import Event
+from stub.runtime.mutants import JOURNAL_TAIL_LOST
 from stub.runtime.naming import topic_problem
 
 JOURNAL_FILE = "journal.jsonl"
@@ -29,10 +30,11 @@ JOURNAL_FILE = "journal.jsonl"
 class Journal:
     """The events of every topic, in memory for reading and on disk for keeping."""
 
-    def __init__(self, directory: Path, clock: Callable[[], int]) -> None:
+    def __init__(self, directory: Path, clock: Callable[[], int], mutant: str = "") -> None:
         """Load the journal in `directory` (creating it if absent); `clock` gives
         milliseconds since the epoch for events that come without a time."""
         self._clock = clock
+        self._mutant = mutant
         self._lock = threading.Lock()
         self._topics: dict[str, list[Event]] = {}
         path = directory / JOURNAL_FILE
@@ -81,6 +83,8 @@ class Journal:
     def _load(self, path: Path) -> None:
         data = path.read_bytes()
         complete = data.rfind(b"\n") + 1
+        if self._mutant == JOURNAL_TAIL_LOST:  # breaks B5: the last whole record goes too
+            complete = data.rfind(b"\n", 0, max(complete - 1, 0)) + 1
         for number, line in enumerate(data[:complete].split(b"\n")[:-1], start=1):
             event = _parse(line, f"{path}:{number}")
             events = self._topics.setdefault(event.topic, [])

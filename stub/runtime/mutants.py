@@ -1,11 +1,11 @@
 """Deliberately broken variants of the publisher, for proving the harness catches a runtime
-that gets delivery wrong (B1-B4).
+that gets delivery wrong (B1-B5).
 
 Each mutant is one realistic slip at one of the publisher's decisions, guarded by a check of
-its name where that decision is made (`classify` or `publisher`). It is selected at start-up
-with `PublisherSettings(mutant=NAME)`, which `python -m stub.runtime` fills from `--mutant`,
-or from the environment variable `RUNTIME_MUTANT` when the flag is absent; the reference
-runs with "" and never takes a mutant's branch.
+its name where that decision is made (`classify`, `publisher` or `journal`). It is selected
+at start-up with `PublisherSettings(mutant=NAME)`, which `python -m stub.runtime` fills from
+`--mutant`, or from the environment variable `RUNTIME_MUTANT` when the flag is absent; the
+reference runs with "" and never takes a mutant's branch.
 """
 
 from __future__ import annotations
@@ -28,8 +28,13 @@ sequence_conflict, from a conforming module) is then classified as usual."""
 DEAD_LETTER_PAUSES_ALL: Final = "dead-letter-pauses-all"
 """B4: dead-lettering one stream sets the pause of all streams, so every other one waits."""
 
+JOURNAL_TAIL_LOST: Final = "journal-tail-lost"
+"""B5: loading the journal, the cut of a half-written last record also cuts the last whole
+one, so every restart forgets the last event journaled (acknowledged, perhaps delivered)."""
+
 RUNTIME_MUTANTS: Final = frozenset(
-    {PERMANENT_RETRIED_FOREVER, DROPPED_AFTER_RETRIES, REORDERED_STREAM, DEAD_LETTER_PAUSES_ALL}
+    {PERMANENT_RETRIED_FOREVER, DROPPED_AFTER_RETRIES, REORDERED_STREAM, DEAD_LETTER_PAUSES_ALL,
+     JOURNAL_TAIL_LOST}
 )
 
 GIVE_UP_AFTER: Final = 3

@@ -147,7 +147,7 @@ class RuntimeService:
         return publisher.wait_until_quiescent(timeout_s)
 
     def _open(self, namespace: Namespace) -> None:
-        journal = Journal(namespace.directory, self._clock)
+        journal = Journal(namespace.directory, self._clock, self._settings.mutant)
         try:
             publisher = Publisher(
                 journal,

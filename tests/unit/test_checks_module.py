@@ -152,6 +152,23 @@ def test_a_golden_difference_is_judged_whatever_the_contract_profile() -> None:
     assert judged.broken_rules == ("G1",)
 
 
+def test_a_golden_that_approved_no_dead_letters_fails_on_one_and_the_other_way_round() -> None:
+    """An empty approved dead-letter list is a value, not a golden without tables: a dead
+    letter the run meets is a difference, and one the run no longer meets too (no crash)."""
+    history = oracle_history(SCENARIO)
+    history.snapshots["dead_letters"] = {}
+    approved = golden.observed_result(history)
+    history.snapshots["dead_letters"] = {"runtime.run.a.events": {"seq": 2, "reason": "x"}}
+    found = golden_violations(approved, history)
+    assert [v.rule for v in found] == ["G1"] and "runtime.run.a.events" in found[0].message
+    assert golden_violations(golden.observed_result(history), history) == []
+    history.snapshots["dead_letters"] = {}
+    again = golden_violations(golden.observed_result(oracle_history(SCENARIO)) | {
+        "snapshots": {"dead_letters": {"runtime.run.a.events": {"seq": 2, "reason": "x"}}},
+        "answers": {}}, history)
+    assert [v.rule for v in again] == ["G1"] and "seq" in again[0].message
+
+
 def test_a_table_of_the_modules_own_differing_across_rebuilds_is_one_defect() -> None:
     """However the rebuilds that show it are paired (rebuild against rebuild, or the
     original against one), a difference in one table is one defect, by the table's name."""

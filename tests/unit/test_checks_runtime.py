@@ -17,6 +17,7 @@ from harness.history import EntryType, History
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     ClearDatabase,
+    CrashRuntime,
     CutNetwork,
     Event,
     HealNetwork,
@@ -157,3 +158,19 @@ def test_relative_delivery_rules_follow_the_modules_answers_not_the_references()
     past = _history(scenario, [_stream(RUN, 3, 3, letter)], {4: EntryType.OK})
     assert any(v.rule == "B3" and v.relative and "past its dead letter" in v.message
                for v in violations(scenario, past))
+
+
+def test_a_runtime_that_will_not_start_after_its_restart_is_one_B5_with_its_last_words() -> None:
+    """It lost the tail of its journal in a kill -9 and refuses to start: its verdict, not
+    the harness's failure, and none of what it never delivered is a follow-on (B1)."""
+    crashed = Scenario("idempotence", ("B5",), (
+        ViaRuntime(), Event(RUN, "run.created", {"owner": "a"}), CrashRuntime(),
+        Event(RUN, "run.step", {"tokens": 1})))
+    history = _history(crashed, [_stream(RUN, 2, 1)])
+    history.invoke("nemesis", "crash_runtime", {"step": 2})
+    last_words = "runtime.run.r1.events: delivered_head 1 is past the journal's head 0"
+    history.snapshots["runtime"] = {"quiescent": False, "streams": [], "down": last_words}
+    history.snapshots["final"] = {}
+    found = violations(crashed, history)
+    assert [(v.rule, v.relative) for v in found] == [("B5", True)]
+    assert "after the restart at step 2" in found[0].message and last_words in found[0].message

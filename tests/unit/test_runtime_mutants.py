@@ -20,10 +20,13 @@ import pytest
 
 from harness.contract.streams import stream_of
 from stub.runtime.__main__ import parse_args, settings_of
+from stub.runtime.admission import admit
 from stub.runtime.faults import FaultCommand
+from stub.runtime.journal import JOURNAL_FILE, Journal
 from stub.runtime.mutants import (
     DEAD_LETTER_PAUSES_ALL,
     DROPPED_AFTER_RETRIES,
+    JOURNAL_TAIL_LOST,
     MUTANT_ENV,
     PERMANENT_RETRIED_FOREVER,
     REORDERED_STREAM,
@@ -69,13 +72,28 @@ def _answers(fake: FakeSpacetime, stream_id: str) -> list[tuple[int, int]]:
     return [(call.args.seq, call.status) for call in fake.calls_for(stream_id)]
 
 
-def test_the_four_runtime_mutants() -> None:
+def test_the_five_runtime_mutants() -> None:
     assert sorted(RUNTIME_MUTANTS) == [
         "dead-letter-pauses-all",
         "dropped-after-retries",
+        "journal-tail-lost",
         "permanent-retried-forever",
         "reordered-stream",
     ]
+
+
+@pytest.mark.parametrize(("mutant", "kept"), [("", 3), (JOURNAL_TAIL_LOST, 2)])
+def test_a_reloaded_journal_keeps_every_acknowledged_event_unless_the_mutant(
+        tmp_path: Path, mutant: str, kept: int) -> None:
+    """The reference cuts only a half-written last record; the mutant cuts the whole last
+    one too, so a restart forgets an event whose append was answered (B5)."""
+    journal = Journal(tmp_path, lambda: 0, mutant)
+    for number in range(3):
+        journal.append(admit(NOTE, "note", f'{{"text":"n{number}"}}', 1000 + number))
+    journal.close()
+    with (tmp_path / JOURNAL_FILE).open("ab") as torn:
+        torn.write(b'{"topic":')  # a crash in the middle of a fourth append
+    assert Journal(tmp_path, lambda: 0, mutant).head(NOTE) == kept
 
 
 @pytest.mark.parametrize(
