@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from harness.checks import runtime_delivery
+from harness.checks import compaction, runtime_delivery
 from harness.checks.expectations import expect, redelivered_streams
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.snapshot_diff import Keys, keyed_rows, table_keys
@@ -94,6 +94,7 @@ def check(scenario: Scenario, history: History) -> Verdict:
     # the oracle.
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
+                  *compaction.violations(scenario, history),
                   *redelivery_violations(scenario, history)]
     if "final" in history.snapshots:
         violations += snapshot_violations("final snapshot vs oracle",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from harness.checks import compaction
 from harness.checks.expectations import answers, expect, redelivered, without_streams
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
@@ -104,6 +105,7 @@ def check(scenario: Scenario, history: History) -> Verdict:
                 if (snapshot := history.snapshots.get(f"rebuild:{step}")) is not None}
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
+                  *compaction.violations(scenario, history),
                   *redelivery_violations(scenario, history)]
     violations += relative_violations(original, rebuilds, redelivered(scenario),
                                       accepted_off_journal(scenario, history),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from harness.checks import compaction
 from harness.checks.expectations import expect
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
@@ -142,6 +143,7 @@ def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:
 def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario, history)
     violations = [*outcome_violations(history, expected.outcomes),
+                  *compaction.violations(scenario, history),
                   *redelivery_violations(scenario, history)]
     if "final" in history.snapshots:  # the module's own state must be right as well
         violations += snapshot_violations("final snapshot vs oracle",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from harness.checks import compaction
 from harness.checks.expectations import forged, interleaving, redelivered, wrong_hash
 from harness.contract.events import ApplyEventArgs
 from harness.contract.snapshot import Snapshot
@@ -47,8 +48,8 @@ def _rebuild(env: RunEnvironment, scenario: Scenario, seed: int) -> ModuleSessio
     """A fresh database fed the journal in interleaving `seed`, then the same compactions."""
     rebuilt = env.fresh_module()
     rebuilt.replay([event.reducer_args() for event in interleaving(scenario.journal(), seed)])
-    for compaction in scenario.of(Compact):
-        rebuilt.compact(stream_of(compaction.topic), compaction.through)
+    for step in scenario.of(Compact):
+        rebuilt.compact(stream_of(step.topic), step.through)
     return rebuilt
 
 
@@ -144,8 +145,11 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
                 _record(history, f"client:{client}", number, step,
                         partial(target.ack, client, stream_of(topic), seq))
             case Compact(topic, through):
+                before = target.snapshot()
                 _record(history, "publisher", number, step,
                         partial(target.compact, stream_of(topic), through))
+                history.snapshots[compaction.snapshot_label(number)] = {
+                    "before": before, "after": target.snapshot()}
             case CrashSpacetimeDB():
                 index = history.invoke("nemesis", step.op, {"step": number})
                 env.crash_spacetimedb()

@@ -90,6 +90,53 @@ def test_the_lenient_build_holds_every_relative_rule(tmp_path: Path) -> None:
     assert (code, summary["violations"], summary["errors"]) == (0, [], 0), output[-3000:]
 
 
+# The lenient build with families E and M absolute: the ledger and the progress named as
+# the contract's tables (the columns it has), so each departure from the reference's exact
+# rules can be judged, and is reported under its own rule.
+ABSOLUTE_MAPPING = """
+[module.tables]
+run_summary = false
+worker_status = false
+stream_checkpoint = false
+
+[module.tables.sync_event]
+name = "ingested"
+
+[module.tables.sync_event.columns]
+idempotency_key = "key"
+stream_id = "stream"
+seq = "position"
+payload_json = false
+payload_hash = "digest"
+published_at_ms = false
+
+[module.tables.stream_head]
+name = "feed_progress"
+columns = { stream_id = "stream", head_seq = "last_position", oldest_seq = false }
+
+[contract]
+absolute = ["E", "M"]
+"""
+
+
+def test_the_lenient_build_departs_from_absolute_rules_each_under_its_own(
+        tmp_path: Path) -> None:
+    """A digest stored as sent (E5), a conflict answered as a duplicate (E6) and no
+    sequencing (M1): with E and M absolute each is a finding of its rule, and nothing of
+    a relative rule is."""
+    config = tmp_path / "almanac-absolute.toml"
+    ours = (EXAMPLE / "almanac.toml").read_text(encoding="utf-8")
+    config.write_text(ours.replace('crate = "module"', f'crate = "{EXAMPLE / "module"}"')
+                      + ABSOLUTE_MAPPING, encoding="utf-8")
+    code, summary, output = run(config, tmp_path / "reports", "--module-features", "lenient")
+    assert code == 1 and summary["errors"] == 0, output[-3000:]
+    findings = summary["violations"]
+    assert all(not v["relative"] for finding in findings for v in finding["violations"]), (
+        [finding["defect"] for finding in findings])
+    rules = {finding["defect"].split(":")[0] for finding in findings}
+    assert {"E5", "E6", "M1"} <= rules, sorted(rules)
+
+
 def test_init_settled_as_almanac_toml_maps_the_module_the_same_way(tmp_path: Path) -> None:
     written = tmp_path / "stdb-harness.toml"
     result = subprocess.run([sys.executable, "-m", "harness.cli", "init", "--crate",

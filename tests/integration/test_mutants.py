@@ -2,7 +2,7 @@
 
 Runs `stdb-harness mutants`, which runs the pr profile against each deliberately broken
 implementation declared in the root pyproject.toml's [tool.stdb-harness.mutants],
-and asserts all are caught; the reference
+and asserts all are caught, each first reported under a rule it declares; the reference
 passing the same profile is asserted by the suite itself (harness/suite). It takes
 minutes, so it runs in CI (where `CI` is set) or with --stdb-run-mutants, and otherwise says
 loudly that it did not run.
@@ -35,5 +35,9 @@ def test_every_mutant_is_caught_by_the_pr_profile(request: pytest.FixtureRequest
     report = json.loads((tmp_path / "mutants.json").read_text())
     escaped = [row["name"] for row in report["mutants"] if row["status"] != "caught"]
     assert not escaped, f"not caught: {escaped}\n{result.stdout[-3000:]}"
-    assert report["total"] == len(harness_config.mutants) >= 16
+    # caught for the right reason: the rule a user reads first is one the mutant breaks
+    misnamed = [(row["name"], row["first_rule"], row["rules"]) for row in report["mutants"]
+                if row["first_rule"] not in row["rules"]]
+    assert not misnamed, f"first reported under another rule: {misnamed}"
+    assert report["total"] == len(harness_config.mutants) >= 20
     assert result.returncode == 0

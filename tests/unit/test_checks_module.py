@@ -9,13 +9,21 @@ from __future__ import annotations
 import copy
 
 from harness import golden
-from harness.checks import idempotence, rebuild
+from harness.checks import compaction, idempotence, rebuild
 from harness.checks.expectations import expect
 from harness.checks.verdict import Verdict, settle, within_profile
 from harness.conformance import golden_violations
 from harness.history import EntryType, History
 from harness.scenario.model import Scenario
-from harness.scenario.steps import BadHash, Conflict, Deliver, Event, Rebuild, step_fields
+from harness.scenario.steps import (
+    BadHash,
+    Compact,
+    Conflict,
+    Deliver,
+    Event,
+    Rebuild,
+    step_fields,
+)
 
 R = "run:r1:events"
 STEPS = (
@@ -210,3 +218,37 @@ def test_a_stream_a_module_without_sequencing_took_past_a_gap_is_no_measure_of_a
     in_order = Scenario("rebuild", ("G2",), (*steps[:2], Deliver(R, 1), Deliver(R, 2),
                                              Deliver(R, 2), Rebuild(0)))
     assert rebuild.accepted_off_journal(in_order, history) == frozenset()
+
+
+W = "worker:w1:lifecycle"
+COMPACTED = Scenario("idempotence", ("M4",), (
+    Event(R, "run.created", {"owner": "a"}), Event(W, "worker.online", {"region": "eu"}),
+    Event(R, "run.step", {"tokens": 5}),
+    Deliver(R, 1), Deliver(W, 1), Deliver(R, 2), Compact(R, 1), Deliver(R, 2)))
+
+
+def _compacted_history(damage: bool) -> History:
+    """The oracle's history of COMPACTED with the module's state around the compaction;
+    `damage`: the compaction also deleted the worker stream's event (a `WHERE` that lost
+    its stream filter), as the state after it and the end state both show."""
+    history = oracle_history(COMPACTED)
+    before = copy.deepcopy(expect(Scenario("idempotence", ("M4",), COMPACTED.steps[:6])).final)
+    after = copy.deepcopy(expect(Scenario("idempotence", ("M4",), COMPACTED.steps[:7])).final)
+    if damage:
+        for snapshot in (after, history.snapshots["final"]):
+            snapshot["sync_event"] = [row for row in snapshot["sync_event"]
+                                      if row["stream_id"] != "runtime.worker.w1.lifecycle"]
+    history.snapshots[compaction.snapshot_label(6)] = {"before": before, "after": after}
+    return history
+
+
+def test_a_compaction_that_deletes_another_streams_events_is_M4_first_and_only() -> None:
+    """Seen first in the state just after the compaction (relative: the module against its
+    own state just before), so the end state's missing event (M3) is its follow-on."""
+    assert idempotence.check(COMPACTED, _compacted_history(damage=False)).ok
+    judged = settle(within_profile(idempotence.check(COMPACTED, _compacted_history(True)),
+                                   frozenset("EMP")))
+    assert [(v.rule, v.relative, v.clause) for v in judged.violations] == [
+        ("M4", True, "M4.compact")], judged.explain()
+    assert "sync_event[topic:worker:w1:lifecycle:seq:1]" in judged.violations[0].message
+    assert {v.rule for v in judged.follow_ons} == {"M3"}
