@@ -93,6 +93,8 @@ _CLAUSES = (
     Clause("M4.compact", "compaction drops the tail, keeps projections", COMPACT,
            tables=("sync_event", "stream_head.oldest_seq")),
     Clause("M4.beyond_head", "compaction past head is refused", COMPACT),
+    Clause("M4.unauthorized", "a compaction by another caller than the publisher is refused",
+           COMPACT),
     Clause("M5.interleavings", "replays in different interleavings agree", APPLY, True),
     Clause("M6.forward", "a checkpoint moves forward", ACK),
     Clause("M6.regression", "a checkpoint never moves back", ACK),

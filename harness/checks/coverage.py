@@ -30,6 +30,7 @@ from harness.scenario.steps import (
     BadHash,
     ClearDatabase,
     Compact,
+    CompactAs,
     Conflict,
     CrashRuntime,
     CrashSpacetimeDB,
@@ -155,6 +156,8 @@ def _module_reach(scenario: Scenario, reach: Reach) -> None:
                 reach.add(number, "M1.unauthorized", "M2.refused")
             case Ack() if outcome is not None:
                 reach.add(number, *_ack_clauses(outcome, step, acked))
+            case CompactAs():
+                reach.add(number, "M4.unauthorized", "M2.refused")
             case Compact() if outcome is not None:
                 reach.add(number, "M4.compact" if outcome.succeeded else "M4.beyond_head")
             case Resume() if outcome is not None:

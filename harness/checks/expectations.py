@@ -24,6 +24,7 @@ from harness.scenario.steps import (
     Ack,
     BadHash,
     Compact,
+    CompactAs,
     Conflict,
     Deliver,
     Intrude,
@@ -169,6 +170,8 @@ def _call(model: ReferenceModel, scenario: Scenario, step: Step) -> Outcome | No
             return model.ack_checkpoint(client, stream_of(topic), seq)
         case Compact(topic, through):
             return model.compact_stream(PUBLISHER, stream_of(topic), through)
+        case CompactAs(client, topic, through):
+            return model.compact_stream(client, stream_of(topic), through)
         case Resume(client, topic, cursor, budget):
             return model.resume_stream(client, stream_of(topic), cursor, budget)
     return None
@@ -187,6 +190,8 @@ def _adopt(model: ReferenceModel, scenario: Scenario, step: Step) -> bool:
         case Ack(client, topic, seq):
             model.adopt_ack(client, stream_of(topic), seq)
             return True
+        case CompactAs(_, topic, through):  # taken from a stranger as from the publisher
+            return model.compact_stream(PUBLISHER, stream_of(topic), through).error is None
         case Resume():
             return True
     return False  # a compaction the oracle refused: what did the target drop?

@@ -32,7 +32,7 @@ TABLE_RULES: Mapping[str, str] = {
 def _rule_for(op: str, expected: Outcome) -> str:
     if op == "resume":
         return "R3"
-    if op == "compact":
+    if op in ("compact", "compact_as"):
         return "M4"
     if op == "ack":
         return "M6"

@@ -23,6 +23,7 @@ from harness.scenario.steps import (
     Ack,
     BadHash,
     Compact,
+    CompactAs,
     Conflict,
     CrashRuntime,
     CrashSpacetimeDB,
@@ -106,6 +107,9 @@ def _cells(step: Step, answer: Answer, entry: Entry | None,
                                outcome)
         case Compact(topic, through):
             yield topic, _sent(f"compact through {through}", answer, outcome)
+        case CompactAs(client, topic, through):
+            yield topic, _sent(f"client {client}, not the publisher, compacts through "
+                               f"{through}", answer, outcome)
         case Ack(client, topic, seq_):
             yield topic, _sent(f"client {client} acks {seq_}", answer, outcome)
         case Resume(client, topic, cursor, budget):

@@ -21,6 +21,7 @@ from harness.scenario.steps import (
     Ack,
     BadHash,
     Compact,
+    CompactAs,
     Conflict,
     CrashSpacetimeDB,
     Deliver,
@@ -81,10 +82,11 @@ def _delivered_once(env: RunEnvironment, scenario: Scenario, history: History) -
             args = _publisher_apply(scenario, step)
             assert args is not None
             pending.append(args)
-        elif isinstance(step, Compact):
+        elif isinstance(step, Compact | CompactAs):
             once.replay(pending)
             pending = []
-            once.compact(stream_of(step.topic), step.through)
+            once.compact(stream_of(step.topic), step.through,
+                         caller=step.client if isinstance(step, CompactAs) else None)
     once.replay(pending)
     return once
 
@@ -144,6 +146,9 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
             case Ack(client, topic, seq):
                 _record(history, f"client:{client}", number, step,
                         partial(target.ack, client, stream_of(topic), seq))
+            case CompactAs(client, topic, through):
+                _record(history, f"client:{client}", number, step,
+                        partial(target.compact, stream_of(topic), through, caller=client))
             case Compact(topic, through):
                 before = target.snapshot()
                 _record(history, "publisher", number, step,

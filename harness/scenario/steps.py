@@ -125,6 +125,17 @@ class Compact:
 
 
 @dataclass(frozen=True)
+class CompactAs:
+    """Client `client`, not the publisher, compacts the stream of `topic` through seq
+    `through`: refused as `unauthorized`, changing nothing (M4: only the publisher may)."""
+
+    op: ClassVar[str] = "compact_as"
+    client: str
+    topic: str
+    through: int
+
+
+@dataclass(frozen=True)
 class ViaRuntime:
     """From here on `Event` steps are journaled by the stub runtime, whose publisher delivers
     them (B1-B6); the harness no longer delivers by itself."""
@@ -264,8 +275,8 @@ class TokenBody:
     body: Mapping[str, Any] = field(hash=False)
 
 
-Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | Compact | ViaRuntime
-                   | Fault
+Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | Compact | CompactAs
+                   | ViaRuntime | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
                    | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy
                    | RetiredAtStart | Token | TokenBody)
@@ -279,6 +290,7 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     Intrude: MODULE_PROPERTIES,
     Ack: ("stale_cursor",),
     Compact: MODULE_PROPERTIES,
+    CompactAs: MODULE_PROPERTIES,
     ViaRuntime: ("idempotence",),
     Fault: ("idempotence",),
     CrashRuntime: ("idempotence",),

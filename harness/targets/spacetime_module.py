@@ -208,8 +208,10 @@ class DeclaredModuleSession:
             tables[table] = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
             if table == SYNC_EVENT.name:
                 tables[table] = [contract_event_row(row, self.mapping) for row in tables[table]]
-            volatile[table] = frozenset(renames.get(c, c)
-                                        for c in self.mapping.volatile.get(table, ()))
+            # declared under the contract's name or the module's own, columns likewise
+            declared = {*self.mapping.volatile.get(table, ()),
+                        *self.mapping.volatile.get(mapped.name, ())}
+            volatile[table] = frozenset(renames.get(c, c) for c in declared)
         who = self._who()
         for table in own_tables(shaped.mapping, schema):
             rows = self._publisher.sql(self._database.name, f"SELECT * FROM {table}")

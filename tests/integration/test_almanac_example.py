@@ -41,8 +41,10 @@ def run(config: Path, reports: Path, *extra: str) -> tuple[int, dict[str, Any], 
                             text=True, timeout=1800, check=False, cwd=REPO)
     print(f"{config.name} {' '.join(extra)}: exit {result.returncode} in "
           f"{time.monotonic() - started:.1f}s")
+    output = result.stdout + result.stderr
+    assert (reports / "summary.json").is_file(), f"exit {result.returncode}:\n{output[-3000:]}"
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    return result.returncode, summary, result.stdout + result.stderr
+    return result.returncode, summary, output
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,9 @@ use crate::tables::{sync_event, StreamHead};
 /// delete and is an Ok no-op.
 #[spacetimedb::reducer]
 pub fn compact_stream(ctx: &ReducerContext, stream_id: String, through_seq: u64) -> Result<(), String> {
+    // MUTANT mutant-compact-anyone (breaks M4): the check was thought redundant, "only the
+    // runtime knows the reducer's name".
+    #[cfg(not(feature = "mutant-compact-anyone"))]
     require_publisher(ctx)?;
     if topic_of(&stream_id).is_none() {
         return Err(invalid_event(Field::StreamId));
@@ -46,6 +49,19 @@ pub fn compact_stream(ctx: &ReducerContext, stream_id: String, through_seq: u64)
 /// Deletes every stored event of the stream with `seq <= through_seq`. The keys are
 /// collected first so that the table is not modified while the index is being scanned.
 fn delete_events_through(ctx: &ReducerContext, stream_id: &str, through_seq: u64) {
+    // MUTANT mutant-compact-every-stream (breaks M4): a scan by seq alone, as if one
+    // stream's retention were every stream's.
+    #[cfg(feature = "mutant-compact-every-stream")]
+    let _ = stream_id;
+    #[cfg(feature = "mutant-compact-every-stream")]
+    let doomed: Vec<String> = ctx
+        .db
+        .sync_event()
+        .iter()
+        .filter(|event| event.seq <= through_seq)
+        .map(|event| event.idempotency_key)
+        .collect();
+    #[cfg(not(feature = "mutant-compact-every-stream"))]
     let doomed: Vec<String> = ctx
         .db
         .sync_event()
