@@ -56,6 +56,6 @@ def violations(scenario: Scenario, history: History) -> Iterator[Violation]:
                 f"(step {step})", _kept(pair["before"], stream_id),
                 _kept(pair["after"], stream_id), rule="M4", relative=True, keys=keys):
             # the first departure: what the final snapshot shows of these rows follows
-            yield replace(difference, clause="M4.compact", departure=True,
+            yield replace(difference, clause="M4.compact", departure=True, op_index=entry.index,
                           message=difference.message + " (a compaction changed what is not "
                           "its stream's old events)")

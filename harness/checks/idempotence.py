@@ -16,7 +16,7 @@ from harness.checks import compaction, runtime_delivery
 from harness.checks.expectations import expect, redelivered_streams
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.snapshot_diff import Keys, keyed_rows, table_keys
-from harness.checks.verdict import Verdict, Violation, verdict
+from harness.checks.verdict import Verdict, Violation, in_history_order, verdict
 from harness.contract.snapshot import Snapshot
 from harness.history import EntryType, History
 from harness.scenario.model import Scenario
@@ -93,8 +93,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
     # (redeliveries against each event once, no model of its folds needed) and against
     # the oracle.
     expected = expect(scenario, history)
-    violations = [*outcome_violations(history, expected.outcomes),
-                  *compaction.violations(scenario, history),
+    violations = [*in_history_order(outcome_violations(history, expected.outcomes),
+                                    compaction.violations(scenario, history)),
                   *redelivery_violations(scenario, history)]
     if "final" in history.snapshots:
         violations += snapshot_violations("final snapshot vs oracle",

@@ -20,7 +20,7 @@ from harness.checks.expectations import answers, expect, redelivered, without_st
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.snapshot_diff import Keys, table_keys
-from harness.checks.verdict import Verdict, Violation, verdict
+from harness.checks.verdict import Verdict, Violation, in_history_order, verdict
 from harness.contract.schema import PRIMARY_KEYS
 from harness.contract.snapshot import Snapshot
 from harness.contract.streams import stream_of
@@ -104,8 +104,8 @@ def check(scenario: Scenario, history: History) -> Verdict:
     rebuilds = {step: snapshot for step in range(len(scenario.steps))
                 if (snapshot := history.snapshots.get(f"rebuild:{step}")) is not None}
     expected = expect(scenario, history)
-    violations = [*outcome_violations(history, expected.outcomes),
-                  *compaction.violations(scenario, history),
+    violations = [*in_history_order(outcome_violations(history, expected.outcomes),
+                                    compaction.violations(scenario, history)),
                   *redelivery_violations(scenario, history)]
     violations += relative_violations(original, rebuilds, redelivered(scenario),
                                       accepted_off_journal(scenario, history),

@@ -21,7 +21,7 @@ from harness.checks import compaction
 from harness.checks.expectations import expect
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
-from harness.checks.verdict import Verdict, Violation, verdict
+from harness.checks.verdict import Verdict, Violation, in_history_order, verdict
 from harness.contract.streams import stream_of
 from harness.history import History
 from harness.model.outcome import Outcome
@@ -142,8 +142,8 @@ def _replayed_refused_cursor(steps: list[dict[str, Any]], cursor: int) -> bool:
 
 def check(scenario: Scenario, history: History) -> Verdict:
     expected = expect(scenario, history)
-    violations = [*outcome_violations(history, expected.outcomes),
-                  *compaction.violations(scenario, history),
+    violations = [*in_history_order(outcome_violations(history, expected.outcomes),
+                                    compaction.violations(scenario, history)),
                   *redelivery_violations(scenario, history)]
     if "final" in history.snapshots:  # the module's own state must be right as well
         violations += snapshot_violations("final snapshot vs oracle",

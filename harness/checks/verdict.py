@@ -111,6 +111,14 @@ def adopted(rule_id: str, absolute: Collection[str]) -> bool:
     return rule_id in DECLARED_RULES or rule_id in absolute or family(rule_id) in absolute
 
 
+def in_history_order(*groups: Iterable[Violation]) -> list[Violation]:
+    """Violations found by different checks, each at an operation of the history, in the
+    order the target performed those operations: the first departure comes first."""
+    found = [violation for group in groups for violation in group]
+    return sorted(found, key=lambda violation: (violation.op_index is None,
+                                                violation.op_index or 0))
+
+
 def within_profile(result: Verdict, absolute: frozenset[str]) -> Verdict:
     """The verdict as the target's contract profile judges it: every relative violation, the
     absolute ones only of the families and rules in `absolute`, in the checker's order."""
@@ -126,15 +134,19 @@ def settle(result: Verdict) -> Verdict:
     oracle where both see the same step), so the first of them is the defect; a later
     difference confined to what is already explained (the same rows, or a stream one of
     whose steps answered wrongly before: its rows, its clients) is its consequence. A step
-    that answers wrongly is a departure of its own, always kept."""
+    that answers wrongly is a departure of its own, kept unless an earlier departure had
+    already damaged the stored rows of its streams (a compaction that deleted them: the
+    later answer is what the damage makes any module say)."""
     kept: list[Violation] = []
     follow_ons = list(result.follow_ons)
     departed: set[str] = set()
+    damaged: set[str] = set()  # streams whose stored rows a departure already changed
     explained: set[str] = set()
     for violation in result.violations:
-        follows = not violation.departure and (
-            (violation.streams and violation.streams <= departed)
-            or (violation.rows and violation.rows <= explained))
+        follows = (bool(violation.streams) and violation.streams <= damaged) or (
+            not violation.departure and (
+                (violation.streams and violation.streams <= departed)
+                or (violation.rows and violation.rows <= explained)))
         if follows:
             follow_ons.append(violation)
             continue
@@ -142,6 +154,8 @@ def settle(result: Verdict) -> Verdict:
         explained |= violation.rows
         if violation.departure:
             departed |= violation.streams
+            if violation.rows:
+                damaged |= violation.streams
     return Verdict(result.property_name, result.rules, tuple(kept), tuple(follow_ons))
 
 

@@ -75,6 +75,7 @@ def write_report(reports: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     caught = [r for r in rows if r["status"] == "caught"]
     times = [r["detection_s"] for r in caught if r["detection_s"] is not None]
     sizes = [r["counterexample_events"] for r in caught if r["counterexample_events"] is not None]
+    reports.mkdir(parents=True, exist_ok=True)  # also where no mutant run got to make it
     report = {
         "mutants": rows,
         "caught": len(caught),

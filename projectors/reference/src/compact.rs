@@ -54,13 +54,15 @@ fn delete_events_through(ctx: &ReducerContext, stream_id: &str, through_seq: u64
     #[cfg(feature = "mutant-compact-every-stream")]
     let _ = stream_id;
     #[cfg(feature = "mutant-compact-every-stream")]
-    let doomed: Vec<String> = ctx
-        .db
-        .sync_event()
-        .iter()
-        .filter(|event| event.seq <= through_seq)
-        .map(|event| event.idempotency_key)
-        .collect();
+    let doomed: Vec<String> = {
+        use spacetimedb::Table;
+        ctx.db
+            .sync_event()
+            .iter()
+            .filter(|event| event.seq <= through_seq)
+            .map(|event| event.idempotency_key)
+            .collect()
+    };
     #[cfg(not(feature = "mutant-compact-every-stream"))]
     let doomed: Vec<String> = ctx
         .db
