@@ -11,11 +11,9 @@ snapshot shows it again as missing events (M3) or a redelivery that "changed" st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
-from harness.checks.outcomes import snapshot_violations
-from harness.checks.snapshot_diff import table_keys
+from harness.checks.snapshot_diff import Keys, keyed_rows, table_keys
 from harness.checks.verdict import Violation
 from harness.contract.schema import RUN_SUMMARY, WORKER_STATUS, row_stream
 from harness.contract.snapshot import Snapshot
@@ -41,6 +39,24 @@ def _kept(snapshot: Snapshot, stream_id: str) -> dict[str, list[dict[str, Any]]]
             for table, rows in snapshot.items()}
 
 
+def _changed(table: str, before: list[dict[str, Any]], after: list[dict[str, Any]],
+             keys: Keys) -> tuple[list[str], set[str], set[str]]:
+    """What the compaction changed in one table: a line per row, those rows, their streams."""
+    old, new = keyed_rows(table, before, keys), keyed_rows(table, after, keys)
+    lines, rows, streams = [], set(), set()
+    for key in sorted(old.keys() | new.keys()):
+        was, now = old.get(key), new.get(key)
+        if was == now:
+            continue
+        lines.append(f"{table}[{key}]: " + ("gone" if now is None else "appeared"
+                                             if was is None else f"{was!r} became {now!r}"))
+        rows.add(f"{table}[{key}]")
+        stream = row_stream(table, was if was is not None else now or {})
+        if stream is not None:
+            streams.add(stream)
+    return lines, rows, streams
+
+
 def violations(scenario: Scenario, history: History) -> Iterator[Violation]:
     keys = table_keys(history.snapshots)
     for entry in history.completions():
@@ -51,11 +67,17 @@ def violations(scenario: Scenario, history: History) -> Iterator[Violation]:
         if pair is None or not isinstance(compact, Compact):
             continue
         stream_id = stream_of(compact.topic)
-        for difference in snapshot_violations(
-                f"after compacting {stream_id} through {compact.through} vs just before "
-                f"(step {step})", _kept(pair["before"], stream_id),
-                _kept(pair["after"], stream_id), rule="M4", relative=True, keys=keys):
+        before, after = _kept(pair["before"], stream_id), _kept(pair["after"], stream_id)
+        for table in sorted(before.keys() | after.keys()):
+            lines, rows, streams = _changed(table, before.get(table, []),
+                                            after.get(table, []), keys)
+            if not lines:
+                continue
+            shown = "; ".join(lines[:6]) + ("; ..." if len(lines) > 6 else "")
             # the first departure: what the final snapshot shows of these rows follows
-            yield replace(difference, clause="M4.compact", departure=True, op_index=entry.index,
-                          message=difference.message + " (a compaction changed what is not "
-                          "its stream's old events)")
+            yield Violation(
+                "M4", f"step {step}, compacting {stream_id} through {compact.through}, "
+                f"changed what is not its stream's old events: {shown}", entry.index,
+                relative=True, streams=frozenset(streams), rows=frozenset(rows),
+                departure=True, clause="M4.compact",
+                signature=f"{table}: a compaction changed rows not its own")

@@ -20,7 +20,6 @@ import pytest
 
 from harness.config.model import HarnessConfig
 
-
 # Issue 15 (the right rule), not yet done for these: each is caught, but first reported
 # under another layer's rule (a clock-reading fold as M1 from the redelivery comparison, the
 # publisher's misclassifications as the rule of what they then do to delivery). The set is
