@@ -15,6 +15,7 @@ were re-sent (B1, B2).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,51 @@ def _unsettled(scenario: Scenario, history: History) -> Iterator[Violation]:
                             "could before the database was cleared", relative=True)
 
 
+PERMANENT_ERRORS = frozenset({"sequence_conflict", "idempotency_conflict", "invalid_event",
+                              "unauthorized"})
+SEQUENCE_CONFLICT = re.compile(r"^sequence_conflict expected_next_seq=(\d+) actual_seq=(\d+)")
+
+
+def _first_departures(scenario: Scenario, runtime: Mapping[str, Any],
+                      reasons: Mapping[str, Any],
+                      last_errors: Mapping[str, str]) -> Iterator[Violation]:
+    """The publisher's own slip, read off the module's answer and the runtime's report
+    alone (relative), before what it then did to delivery is judged: a stream held by a
+    `sequence_conflict` the publisher provoked (it sent a seq before the one the module
+    expects: sent early, B2, or recorded as delivered though the module never took it,
+    B1), or a permanent refusal it keeps retrying (B3). A database cleared under it
+    provokes the same answer without any slip, so such scenarios are not judged here."""
+    cleared = bool(scenario.count(ClearDatabase))
+    for stream in runtime.get("streams", []):
+        stream_id = stream["stream_id"]
+        departed = frozenset({stream_id})
+        reason = str((reasons.get(stream_id) or stream.get("dead_letter") or {}).get("reason", ""))
+        conflict = SEQUENCE_CONFLICT.match(reason) if stream.get("dead_letter") else None
+        if conflict and not cleared and int(conflict[1]) < int(conflict[2]):
+            expected, sent = int(conflict[1]), int(conflict[2])
+            if stream["delivered_head"] >= expected:
+                yield Violation("B1", f"{stream_id}: seq {expected} is recorded as delivered "
+                                f"(head {stream['delivered_head']}), but the module never took "
+                                f"it: it refused seq {sent} expecting {expected}",
+                                relative=True, streams=departed, departure=True,
+                                signature="an event recorded as delivered never reached the "
+                                "module")
+            else:
+                yield Violation("B2", f"{stream_id}: seq {sent} was sent before seq {expected} "
+                                f"was acknowledged (the module refused it: {reason})",
+                                relative=True, streams=departed, departure=True,
+                                signature="a seq sent before the one before it was "
+                                "acknowledged")
+        last_error = last_errors.get(stream_id, "")
+        if (not stream.get("dead_letter") and error_name(last_error) in PERMANENT_ERRORS
+                and stream["delivered_head"] < stream["journal_head"]):
+            yield Violation("B3", f"{stream_id}: the module refused seq "
+                            f"{stream['delivered_head'] + 1} for good ({last_error}); it is "
+                            "retried instead of dead-lettered", relative=True,
+                            streams=departed, departure=True,
+                            signature="a permanent refusal retried, not dead-lettered")
+
+
 def _stream_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
                        reasons: Mapping[str, Any]) -> Iterator[Violation]:
     """The publisher's behaviour (B1-B5) judged twice: against its own report and the
@@ -149,13 +195,13 @@ def _stream_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
         if letter and stream["delivered_head"] > letter["seq"] - 1:
             yield Violation("B3", f"{stream_id}: delivered past its dead letter (head "
                             f"{stream['delivered_head']}, dead-lettered at {letter['seq']})",
-                            relative=True)
+                            relative=True, streams=frozenset({stream_id}))
         elif not letter and stream["delivered_head"] < stream["journal_head"]:
             yield Violation("B4" if lettered else "B1",
                             f"{stream_id}: delivered up to {stream['delivered_head']} of "
                             f"{stream['journal_head']}"
                             + (" while another stream was held" if lettered else ""),
-                            relative=True)
+                            relative=True, streams=frozenset({stream_id}))
         yield from _against_the_reference(stream, held.get(stream_id), reasons)
     if not runtime.get("quiescent", True):
         yield Violation("B5", "the publisher did not finish delivering within the time allowed",
@@ -168,7 +214,8 @@ def _against_the_reference(stream: Mapping[str, Any], stop: Held | None,
     if stop is None:
         if letter:
             yield Violation("B3", f"{stream_id}: seq {letter['seq']} was dead-lettered "
-                            f"though the contract's module takes it: {letter['reason']}")
+                            f"though the contract's module takes it: {letter['reason']}",
+                            streams=frozenset({stream_id}))
         return
     # The reason in the contract's words where the runner recorded it (a module with its
     # own error texts), else as the runtime reported it.
@@ -177,7 +224,8 @@ def _against_the_reference(stream: Mapping[str, Any], stop: Held | None,
         yield Violation("B3", f"{stream_id}: seq {stop.seq} met a permanent {stop.reason!r} "
                         f"and must be dead-lettered with that reason; the runtime reports "
                         f"{letter}" + (f", and delivered up to {stream['delivered_head']}"
-                                       if stream["delivered_head"] >= stop.seq else ""))
+                                       if stream["delivered_head"] >= stop.seq else ""),
+                        streams=frozenset({stream_id}))
 
 
 def _down(history: History) -> Violation | None:
@@ -202,6 +250,9 @@ def violations(scenario: Scenario, history: History) -> list[Violation]:
     found += journal_violations(scenario, history.snapshots.get("journal", []))
     found += _unsettled(scenario, history)
     expected, held = simulate(scenario, history)
+    found += _first_departures(scenario, history.snapshots.get("runtime", {}),
+                               history.snapshots.get("dead_letters", {}),
+                               history.snapshots.get("last_errors", {}))
     found += _stream_violations(held, history.snapshots.get("runtime", {}),
                                 history.snapshots.get("dead_letters", {}))
     if "final" in history.snapshots:

@@ -241,6 +241,12 @@ def _reported(scenario: Scenario, target: ModuleSession, runtime: ServiceContain
                            "reason": target.contract_error(stream.dead_letter.reason)}
         for stream in status.streams if stream.dead_letter is not None
     }
+    # The last refusal of a stream still retried, in the contract's words (B3 asks whether
+    # the module's answer was a permanent one).
+    history.snapshots["last_errors"] = {
+        stream.stream_id: target.contract_error(stream.last_error)
+        for stream in status.streams if stream.last_error and stream.dead_letter is None
+    }
     topics = dict.fromkeys(event.topic for event in scenario.journal())
     history.snapshots["journal"] = [
         asdict(event) for topic in topics

@@ -174,3 +174,45 @@ def test_a_runtime_that_will_not_start_after_its_restart_is_one_B5_with_its_last
     found = violations(crashed, history)
     assert [(v.rule, v.relative) for v in found] == [("B5", True)]
     assert "after the restart at step 2" in found[0].message and last_words in found[0].message
+
+
+TWO_STEPS = Scenario("idempotence", ("B1", "B2"), (
+    ViaRuntime(), Event(RUN, "run.created", {"owner": "a"}), Event(RUN, "run.step", {"tokens": 1}),
+    Event(RUN, "run.step", {"tokens": 2})))
+
+
+def _slipped(delivered_head: int) -> History:
+    """The module refused seq 2 expecting seq 1: the publisher sent 2 first."""
+    letter = {"seq": 2, "reason": sequence_conflict(1, 2), "delivery": "primary"}
+    history = _history(TWO_STEPS, [_stream(RUN, 3, delivered_head, letter)])
+    history.snapshots["final"] = {}
+    return history
+
+
+def test_a_seq_sent_before_the_one_the_module_expects_is_B2_first() -> None:
+    """What the reference makes of it afterwards (a dead letter the contract's module would
+    not have given, B3) follows from the publisher's own slip, read off the module's answer."""
+    found = violations(TWO_STEPS, _slipped(delivered_head=0))
+    assert (found[0].rule, found[0].relative, found[0].departure) == ("B2", True, True)
+    assert "seq 2 was sent before seq 1" in found[0].message
+    assert all(v.streams == {stream_of(RUN)} for v in found)
+
+
+def test_an_event_recorded_as_delivered_the_module_never_took_is_B1_first() -> None:
+    found = violations(TWO_STEPS, _slipped(delivered_head=1))
+    assert (found[0].rule, found[0].relative) == ("B1", True)
+    assert "seq 1 is recorded as delivered" in found[0].message
+
+
+def test_a_permanent_refusal_retried_is_B3_first() -> None:
+    history = _history(TWO_STEPS, [_stream(RUN, 3, 1)])
+    history.snapshots["last_errors"] = {stream_of(RUN): "invalid_event payload"}
+    history.snapshots["final"] = {}
+    found = violations(TWO_STEPS, history)
+    assert (found[0].rule, found[0].relative) == ("B3", True), found
+    assert "retried instead of dead-lettered" in found[0].message
+
+
+def test_a_cleared_database_is_no_publisher_slip() -> None:
+    history = _history(CLEARED, CLEARED_STREAMS, {4: EntryType.OK})
+    assert _rules(CLEARED, history) == []
