@@ -252,3 +252,18 @@ def test_a_compaction_that_deletes_another_streams_events_is_M4_first_and_only()
         ("M4", True, "M4.compact")], judged.explain()
     assert "sync_event[topic:worker:w1:lifecycle:seq:1]" in judged.violations[0].message
     assert {v.rule for v in judged.follow_ons} == {"M3"}
+
+
+def test_a_table_differing_also_where_nothing_was_redelivered_is_M5_not_M1() -> None:
+    """A fold reading the reducer's clock differs in every stream it stamps, redelivered or
+    not: the difference in a stream given the same calls twice is not redelivery's doing."""
+    r2 = "run:r2:events"
+    scenario = Scenario("idempotence", ("M1",), (
+        Event(R, "run.created", {"owner": "a"}), Event(r2, "run.created", {"owner": "b"}),
+        Deliver(R, 1), Deliver(r2, 1), Deliver(R, 1)))
+    history = oracle_history(scenario)
+    history.snapshots["delivered_once"] = copy.deepcopy(history.snapshots["final"])
+    for row in history.snapshots["final"]["run_summary"]:
+        row["steps"] = 7  # stamped by the clock, in both streams
+    relative = [v for v in idempotence.check(scenario, history).violations if v.relative]
+    assert [(v.rule, v.clause) for v in relative] == [("M5", "M5.interleavings")], relative
