@@ -199,6 +199,15 @@ API_CASES: Final[tuple[TokenCase, ...]] = (
     TokenCase(
         "scope-default", {"topics": [_WORKER_TOPIC]}, (OK,), data={"scopes": [DEFAULT_SCOPE]}
     ),
+    TokenCase(
+        "scopes-unsorted",
+        {"scopes": [SCOPE_RUN_SUMMARIES, SCOPE_WORKER_EVENTS, SCOPE_WORKER_SUMMARIES]},
+        (OK,),
+        data={"scopes": [SCOPE_RUN_SUMMARIES, SCOPE_WORKER_EVENTS, SCOPE_WORKER_SUMMARIES]},
+    ),
+    TokenCase("scopes-duplicated", {"scopes": [SCOPE_RUN_SUMMARIES, SCOPE_RUN_SUMMARIES]},
+              (OK,)),
+    TokenCase("scope-padded", {"scopes": [f" {SCOPE_RUN_SUMMARIES} "]}, (INVALID_SCOPE,)),
     TokenCase("scope-unknown", {"scopes": ["runtime.nope"]}, (INVALID_SCOPE,)),
     TokenCase(
         "scope-unknown-among-allowed", {"scopes": [DEFAULT_SCOPE, "admin"]}, (INVALID_SCOPE,)
@@ -221,6 +230,10 @@ API_CASES: Final[tuple[TokenCase, ...]] = (
     TokenCase("topic-bad-suffix", {"topics": ["run:1:events"]}, (INVALID_REQUEST,)),
     TokenCase("topic-scope-not-granted", {"topics": ["user:7:runs"]}, (INVALID_SCOPE,)),
     TokenCase("topics-not-strings", {"topics": [7]}, (INVALID_REQUEST,)),
+    TokenCase("topic-quotes-and-backslash",  # only the suffix is checked (T3)
+              {"scopes": [SCOPE_RUN_SUMMARIES], "topics": ['user:"7\\":runs']}, (OK,)),
+    TokenCase("device-id-unicode", {"device_id": "gerät-ü \u2713"}, (OK,),
+              data={"device_id": "gerät-ü \u2713"}),
     # Streams: by S1 stream id, needing their topic's scope.
     TokenCase(
         "stream-default-scope",
@@ -247,6 +260,13 @@ API_CASES: Final[tuple[TokenCase, ...]] = (
     TokenCase("ttl-string", {"ttl_seconds": "300"}, (INVALID_REQUEST,)),
     TokenCase("ttl-fraction", {"ttl_seconds": 300.5}, (INVALID_REQUEST,)),
     TokenCase("ttl-bool", {"ttl_seconds": True}, (INVALID_REQUEST,)),
+    # Falsy and out-of-range values a `ttl or DEFAULT` would take for "not given".
+    TokenCase("ttl-0", {"ttl_seconds": 0}, (INVALID_REQUEST,)),
+    TokenCase("ttl-negative", {"ttl_seconds": -300}, (INVALID_REQUEST,)),
+    TokenCase("ttl-false", {"ttl_seconds": False}, (INVALID_REQUEST,)),
+    TokenCase("ttl-empty-string", {"ttl_seconds": ""}, (INVALID_REQUEST,)),
+    TokenCase("ttl-empty-list", {"ttl_seconds": []}, (INVALID_REQUEST,)),
+    TokenCase("ttl-null", {"ttl_seconds": None}, (INVALID_REQUEST,)),  # given, not an integer
     # Bodies that break T2's shape.
     TokenCase("body-not-json", b"{", (INVALID_REQUEST,), "T2"),
     TokenCase("body-array", [], (INVALID_REQUEST,), "T2"),

@@ -24,7 +24,9 @@ from stub.client.mutants import (
     CLIENT_MUTANTS,
     GAP_EDGE_OFF_BY_ONE,
     RESUME_AHEAD_OF_HEAD,
+    SEQS_ORDERED_AS_TEXT,
     SKIP_AHEAD_ON_STALE,
+    in_text_order,
     skipped_ahead,
     trusts_ahead,
 )
@@ -247,6 +249,7 @@ class ResumingClient:
 
     def _admit(self, stream: _Stream, rows: list[Row]) -> int | None:
         """Deliver rows through the view (R2) and record them; the seq beyond a gap."""
-        admission = stream.view.admit(rows)
+        admission = (stream.view.admit_in_order(in_text_order(rows))
+                     if self._mutant == SEQS_ORDERED_AS_TEXT else stream.view.admit(rows))
         stream.steps.extend(Delivered(seq) for seq in admission.delivered)
         return admission.beyond_gap

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from stub.client.spacetime import Row
 from stub.client.steps import Resumed
 from stub.client.view import StreamView
 
@@ -27,8 +28,18 @@ row, so nothing could observe it.)"""
 RESUME_AHEAD_OF_HEAD: Final = "resume-ahead-of-head"
 """R3/R4: a cursor ahead of the head is subscribed from, not recovered (`trusts_ahead`)."""
 
+SEQS_ORDERED_AS_TEXT: Final = "seqs-ordered-as-text"
+"""R2: a subscription's initial rows are put in order by their seq as text, so from ten rows
+on, seq 10 comes before seq 2. The view's gap check then stops at 10 and resumes again, to
+the same effect: the client gives up, or never gets past seq 9 (`in_text_order`)."""
+
 CLIENT_MUTANTS: Final = frozenset({SKIP_AHEAD_ON_STALE, GAP_EDGE_OFF_BY_ONE,
-                                   RESUME_AHEAD_OF_HEAD})
+                                   RESUME_AHEAD_OF_HEAD, SEQS_ORDERED_AS_TEXT})
+
+
+def in_text_order(rows: list[Row]) -> list[Row]:
+    """`seqs-ordered-as-text`: the rows sorted as a text column would sort them."""
+    return sorted(rows, key=lambda row: str(row["seq"]))
 
 
 def skipped_ahead(view: StreamView, answer: Resumed) -> StreamView:

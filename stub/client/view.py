@@ -47,8 +47,12 @@ class StreamView:
         resume and the subscription, say): delivering it would skip them, so admission
         stops there and reports a gap, and the caller must resume again.
         """
+        return self.admit_in_order(sorted(rows, key=lambda row: int(row["seq"])))
+
+    def admit_in_order(self, rows: Iterable[Row]) -> Admission:
+        """`admit` for rows already in the order the application is to get them."""
         delivered: list[int] = []
-        for row in sorted(rows, key=lambda row: int(row["seq"])):
+        for row in rows:
             seq = int(row["seq"])
             if seq <= self.cursor:
                 continue

@@ -175,6 +175,20 @@ def test_R4_the_reference_recovers_from_a_cursor_ahead_and_resume_ahead_of_head_
     assert waiting.cursor(STREAM) == 8
 
 
+def test_R2_the_reference_delivers_ten_rows_in_seq_order_and_seqs_ordered_as_text_cannot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seqs of one width sort alike as text and as numbers: only a resume whose rows cross
+    from one digit to two shows the slip (seq 10 sorts before seq 2)."""
+    fake = FakeModule(head=12)
+    monkeypatch.setattr(client_module, "DatabaseHttp", lambda *args: FakeHttp(fake))
+    monkeypatch.setattr(client_module, "Subscriber",
+                        SimpleNamespace(connect=lambda *args: FakeSubscriber(fake)))
+    assert resumed(fake, 0, 20).delivered(STREAM) == list(range(1, 13))
+    assert resumed(fake, 9, 20, "seqs-ordered-as-text").delivered(STREAM) == [10, 11, 12]
+    with pytest.raises(ResumeFailedError, match="after cursor 1 the subscription began at seq 10"):
+        resumed(fake, 0, 20, "seqs-ordered-as-text")
+
+
 @pytest.mark.parametrize("name", sorted(CLIENT_MUTANTS))
 def test_every_client_mutant_resumes_an_ordinary_cursor_like_the_reference_up_to_its_slip(
         module: FakeModule, name: str) -> None:

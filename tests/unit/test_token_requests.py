@@ -36,7 +36,7 @@ BOTH = (RouteFamily.API, RouteFamily.API_V1)
 
 def test_case_ids_are_unique() -> None:
     ids = [case.id for case in MATRIX]
-    assert len(ids) == len(set(ids)) == 118
+    assert len(ids) == len(set(ids)) == 140
 
 
 def test_the_matrix_expects_every_outcome_T1_and_T3_name() -> None:
@@ -108,7 +108,7 @@ def test_cases_follow_the_declared_compat_policy() -> None:
     assert "v1-no-build-headers" in off - on
     assert {"v1-no-build-headers-enforced", "api-no-build-headers-enforced"} <= on - off
     assert "valid-empty-object" in off & on
-    assert (len(off), len(on)) == (111, 117)
+    assert (len(off), len(on)) == (133, 139)
 
 
 def test_a_service_without_v1_routes_gets_no_v1_cases() -> None:
