@@ -25,6 +25,7 @@ from harness.checks.outcomes import snapshot_violations
 from harness.checks.verdict import Violation
 from harness.contract.events import Event as JournaledEvent
 from harness.contract.snapshot import Snapshot
+from harness.contract.streams import stream_of
 from harness.history import EntryType, History
 from harness.model.module import ReferenceModel
 from harness.scenario.model import Scenario
@@ -41,8 +42,11 @@ def _seq_violations(scenario: Scenario, history: History) -> Iterator[Violation]
             continue
         event = next(expected)
         if entry.value.get("seq") != event.seq:
+            # a departure: whatever the journal, the module and the publisher's report then
+            # show of this stream follows from it
             yield Violation("E2", f"{event.topic}: the runtime assigned seq "
-                            f"{entry.value.get('seq')}, expected {event.seq}", entry.index)
+                            f"{entry.value.get('seq')}, expected {event.seq}", entry.index,
+                            streams=frozenset({event.stream_id}), departure=True)
 
 
 # The forms a runtime derives from an event's primary fields, and the rule each one follows.
@@ -62,16 +66,26 @@ def journal_violations(scenario: Scenario,
         event = expected.get((item.get("topic"), item.get("seq")))
         if event is None:
             yield Violation("E2", f"the journal holds {item.get('topic')!r} seq "
-                            f"{item.get('seq')!r}, which no append of the scenario made")
+                            f"{item.get('seq')!r}, which no append of the scenario made",
+                            streams=_stream_of_topic(item.get("topic")))
             continue
         for name in PRIMARY_FIELDS:
             if item.get(name) != getattr(event, name):
                 yield Violation("E3", f"{event.idempotency_key}: journaled {name} "
-                                f"{item.get(name)!r}, appended {getattr(event, name)!r}")
+                                f"{item.get(name)!r}, appended {getattr(event, name)!r}",
+                                streams=frozenset({event.stream_id}))
         for name, rule in DERIVED_FORMS:
             if item.get(name) != getattr(event, name):
                 yield Violation(rule, f"{event.idempotency_key}: the runtime's {name} is "
-                                f"{item.get(name)!r}, the contract's {getattr(event, name)!r}")
+                                f"{item.get(name)!r}, the contract's {getattr(event, name)!r}",
+                                streams=frozenset({event.stream_id}))
+
+
+def _stream_of_topic(topic: object) -> frozenset[str]:
+    try:
+        return frozenset({stream_of(topic)}) if isinstance(topic, str) else frozenset()
+    except ValueError:  # a topic no stream can have
+        return frozenset()
 
 
 @dataclass(frozen=True)

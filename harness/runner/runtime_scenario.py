@@ -82,16 +82,18 @@ def _alive(runtime: ServiceContainer, client: RuntimeClient) -> None:
 
     An armed crash fault fires again on the first delivery after a restart, often before
     a health check can see the service up, so this keeps restarting (as a supervisor
-    would) until the service answers; each fault is spent once, so it converges."""
-    for _ in range(RESTARTS):
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
-            if client.healthy():
-                return
-            if runtime.start_if_stopped():
-                deadline = time.monotonic() + 5.0
-            time.sleep(0.1)
-    if runtime.exited():
+    would) until the service answers; each fault is spent once, so it converges. One that
+    still will not stay up after RESTARTS starts is down for good (PublisherDown)."""
+    starts = 0
+    deadline = time.monotonic() + 5.0
+    while starts <= RESTARTS and time.monotonic() < deadline:
+        if client.healthy():
+            return
+        if runtime.start_if_stopped():
+            starts += 1
+            deadline = time.monotonic() + 5.0
+        time.sleep(0.1)
+    if runtime.exited() or starts > RESTARTS:
         raise PublisherDown(_last_words(runtime))
     raise EnvironmentFailed("the stub runtime does not answer though it runs",
                             runtime.logs()[-2000:])
