@@ -68,7 +68,7 @@ def outcome_violations(history: History, expected: Mapping[int, Outcome]) -> Ite
         yield Violation(_rule_for(entry.op, want),
                         f"step {step} {entry.op} {_target(entry.value)}: expected "
                         f"{_describe(want)}, observed {observed}", entry.index,
-                        streams=_stream_of_step(topic), departure=True,
+                        streams=streams_of_topic(topic), departure=True,
                         signature=f"{_call_name(entry.op, want)} not answered "
                                   f"{_answer_name(want.error)}")
 
@@ -87,7 +87,8 @@ def _answer_name(error: str | None) -> str:
     return "success" if error is None else error.split(" ", 1)[0]
 
 
-def _stream_of_step(topic: object) -> frozenset[str]:
+def streams_of_topic(topic: object) -> frozenset[str]:
+    """The stream of a topic a step or the journal names (none for a topic no stream has)."""
     try:
         return frozenset({stream_of(topic)}) if isinstance(topic, str) else frozenset()
     except ValueError:  # a topic no stream can have

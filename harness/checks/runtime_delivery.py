@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks.expectations import PUBLISHER, preempting
-from harness.checks.outcomes import snapshot_violations
+from harness.checks.outcomes import snapshot_violations, streams_of_topic
 from harness.checks.verdict import Violation
 from harness.contract.events import Event as JournaledEvent
 from harness.contract.snapshot import Snapshot
-from harness.contract.streams import stream_of
 from harness.history import EntryType, History
 from harness.model.module import ReferenceModel
 from harness.scenario.model import Scenario
@@ -67,7 +66,7 @@ def journal_violations(scenario: Scenario,
         if event is None:
             yield Violation("E2", f"the journal holds {item.get('topic')!r} seq "
                             f"{item.get('seq')!r}, which no append of the scenario made",
-                            streams=_stream_of_topic(item.get("topic")))
+                            streams=streams_of_topic(item.get("topic")))
             continue
         for name in PRIMARY_FIELDS:
             if item.get(name) != getattr(event, name):
@@ -79,13 +78,6 @@ def journal_violations(scenario: Scenario,
                 yield Violation(rule, f"{event.idempotency_key}: the runtime's {name} is "
                                 f"{item.get(name)!r}, the contract's {getattr(event, name)!r}",
                                 streams=frozenset({event.stream_id}))
-
-
-def _stream_of_topic(topic: object) -> frozenset[str]:
-    try:
-        return frozenset({stream_of(topic)}) if isinstance(topic, str) else frozenset()
-    except ValueError:  # a topic no stream can have
-        return frozenset()
 
 
 @dataclass(frozen=True)
