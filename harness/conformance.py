@@ -197,6 +197,7 @@ class Judge:
             crashes=self.profile.faults and Capability.SERVER_CRASH in has,
             compaction=Capability.MODULE_COMPACT in has,
             acks=Capability.MODULE_ACK in has,
+            acks_name_client=Capability.MODULE_ACK_NAMES_CLIENT in has,
             clients=Capability.CLIENT in has,
             runtime_crashes=self.profile.faults and Capability.NETWORK_CUT in has,
             publisher_crash_faults=Capability.PUBLISHER_CRASH in has,

@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from harness.checks import input_classes
 from harness.targets.capabilities import Capability
 
 APPLY = frozenset({Capability.MODULE_APPLY})
@@ -49,6 +50,8 @@ class Clause:
     relative: bool = False
     tables: tuple[str, ...] = ()
     needs_any: frozenset[Capability] = frozenset()
+    # a class of a field's values (harness.checks.input_classes), reached when it is sent
+    input_class: bool = False
 
     @property
     def rule(self) -> str:
@@ -169,7 +172,11 @@ _CLAUSES = (
     Clause("G2.rebuild", "drop and replay gives the same state", APPLY, True),
 )
 
-CLAUSES: Mapping[str, Clause] = MappingProxyType({c.id: c for c in _CLAUSES})
+_INPUT_CLASSES = tuple(Clause(class_id, title, needs, input_class=True)
+                       for class_id, title, needs in input_classes.declared())
+
+CLAUSES: Mapping[str, Clause] = MappingProxyType(
+    {c.id: c for c in (*_CLAUSES, *_INPUT_CLASSES)})
 
 
 def clauses_of_rule(rule_id: str) -> tuple[Clause, ...]:

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.checks import input_classes
 from harness.checks.clauses import CLAUSES
 from harness.checks.expectations import expect
 from harness.checks.outcomes import TABLE_RULES
@@ -27,6 +28,7 @@ from harness.model.outcome import Outcome, Status
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     ClearDatabase,
     Compact,
@@ -142,6 +144,7 @@ def _module_reach(scenario: Scenario, reach: Reach) -> None:
     topics = {step.topic for step in scenario.of(Event)}
     for number, step in enumerate(scenario.steps):
         outcome = outcomes.get(number)
+        reach.add(number, *_sent_classes(scenario, step, heads))
         match step:
             case Deliver(topic, seq) if outcome is not None:
                 reach.add(number, *_apply_clauses(outcome, scenario.event(topic, seq), folds))
@@ -156,6 +159,9 @@ def _module_reach(scenario: Scenario, reach: Reach) -> None:
                 reach.add(number, "M1.unauthorized", "M2.refused")
             case Ack() if outcome is not None:
                 reach.add(number, *_ack_clauses(outcome, step, acked))
+            case AckAs():
+                # one caller can never move another's, asked outright (M6)
+                reach.add(number, "M6.per_caller", "M2.refused")
             case CompactAs():
                 reach.add(number, "M4.unauthorized", "M2.refused")
             case Compact() if outcome is not None:
@@ -171,6 +177,26 @@ def _module_reach(scenario: Scenario, reach: Reach) -> None:
         reach.whole.append("M3.unique")
 
 
+def _sent_classes(scenario: Scenario, step: object, heads: Mapping[str, int]) -> list[str]:
+    """The input classes of what `step` sends, the stream's head being `heads`' (the seqs
+    of the events a step sends, and their payloads, count where a call carries them)."""
+    match step:
+        case Deliver(topic, seq) | Conflict(topic, seq, _) | BadHash(topic, seq) | Intrude(
+                _, topic, seq):
+            payload = step.payload if isinstance(step, Conflict) else scenario.event(
+                topic, seq).payload
+            last = sum(1 for event in scenario.of(Event) if event.topic == topic)
+            return [*input_classes.delivered_seq(seq, heads.get(topic, 0), last),
+                    *input_classes.payload_values(payload)]
+        case Resume(_, topic, cursor, budget):
+            return input_classes.resume_cursor(cursor, budget, heads.get(topic, 0))
+        case Ack(_, topic, seq) | AckAs(_, _, topic, seq):
+            return input_classes.ack_seq(seq, heads.get(topic, 0))
+        case Compact(topic, through) | CompactAs(_, topic, through):
+            return input_classes.compact_through(through, heads.get(topic, 0))
+    return []
+
+
 def _runtime_reach(scenario: Scenario, reach: Reach) -> None:
     folds = _Folds()
     journal = iter(scenario.journal())
@@ -182,6 +208,7 @@ def _runtime_reach(scenario: Scenario, reach: Reach) -> None:
                 seqs[event.topic] += 1
                 reach.add(number, "E2.assigned", "E3.fixed", "E4.canonical", "E5.form",
                           "E6.key", "S1.mapping", "B1.delivered", folds.clause(event),
+                          *input_classes.payload_values(event.payload),
                           *(["B2.order"] if seqs[event.topic] > 1 else []))
             case Fault(kind) if not kind.crashes:
                 reach.add(number, "B3.transient")
@@ -236,7 +263,8 @@ def _token_reach(scenario: Scenario, reach: Reach) -> None:
         elif isinstance(step, RetiredAtStart):
             retired = True
         elif isinstance(step, Token | TokenBody):
-            reach.add(number, *token_clauses(case_of(step), retired))
+            case = case_of(step)
+            reach.add(number, *token_clauses(case, retired), *input_classes.token_request(case))
 
 
 def reach(scenario: Scenario, *, curated: bool, retired_at_start: bool = False) -> Reach:
@@ -311,10 +339,17 @@ def charged(found: Reach, history: History, violations: Iterable[Violation]) -> 
         rule = violation.rule
         at_step = found.by_step.get(steps.get(violation.op_index, -1), []) if (
             violation.op_index is not None) else []
-        own = [c for c in at_step if c.split(".")[0] == rule]
-        candidates = own or [c for c in reached if c.split(".")[0] == rule]
+        own = [c for c in at_step if _branch_of(c, rule)]
+        candidates = own or [c for c in reached if _branch_of(c, rule)]
         clauses.append(candidates[0] if len(candidates) == 1 or own else rule)
     return clauses
+
+
+def _branch_of(clause_id: str, rule: str) -> bool:
+    """Whether `clause_id` is a branch of `rule`: a violation breaks a branch, never the
+    class of a value a step sent."""
+    clause = CLAUSES.get(clause_id)
+    return clause_id.split(".", 1)[0] == rule and not (clause and clause.input_class)
 
 
 def violated(found: Reach, history: History,
@@ -339,13 +374,16 @@ def matrix(exercised_counts: Mapping[str, int], violated_counts: Mapping[str, in
                      "violated": violated_counts.get(clause.id, 0),
                      "not_applicable": unreached_counts.get(clause.id, 0),
                      "applicable": not lacks, "lacks": lacks,
-                     "in_profile": clause.relative or adopted(clause.rule, absolute),
-                     "relative": clause.relative})
+                     # a class of inputs is to be drawn whatever judges it
+                     "in_profile": (clause.relative or clause.input_class
+                                    or adopted(clause.rule, absolute)),
+                     "relative": clause.relative, "input_class": clause.input_class})
     for rule in sorted(k for k in violated_counts if k not in CLAUSES):
         rows.append({"clause": rule, "rule": rule, "title": "the rule as a whole",
                      "exercised": sum(r["exercised"] for r in rows if r["rule"] == rule),
                      "violated": violated_counts[rule], "not_applicable": 0,
-                     "applicable": True, "lacks": [], "in_profile": True, "relative": False})
+                     "applicable": True, "lacks": [], "in_profile": True, "relative": False,
+                     "input_class": False})
     return sorted(rows, key=lambda row: (_order(row["rule"]), row["clause"]))
 
 

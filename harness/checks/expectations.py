@@ -22,6 +22,7 @@ from harness.model.outcome import Outcome
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     Compact,
     CompactAs,
@@ -168,6 +169,8 @@ def _call(model: ReferenceModel, scenario: Scenario, step: Step) -> Outcome | No
             return model.apply_event(client, scenario.event(topic, seq).reducer_args())
         case Ack(client, topic, seq):
             return model.ack_checkpoint(client, stream_of(topic), seq)
+        case AckAs(client, named, topic, seq):
+            return model.ack_checkpoint(client, stream_of(topic), seq, named=named)
         case Compact(topic, through):
             return model.compact_stream(PUBLISHER, stream_of(topic), through)
         case CompactAs(client, topic, through):

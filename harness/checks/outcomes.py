@@ -34,7 +34,7 @@ def _rule_for(op: str, expected: Outcome) -> str:
         return "R3"
     if op in ("compact", "compact_as"):
         return "M4"
-    if op == "ack":
+    if op in ("ack", "ack_as"):
         return "M6"
     if expected.status is Status.NOOP:
         return "E6" if expected.detail == "duplicate" else "M1"

@@ -198,7 +198,12 @@ def _stream_violations(held: Mapping[str, Held], runtime: Mapping[str, Any],
     lettered = any(stream.get("dead_letter") for stream in streams)
     for stream in streams:
         stream_id, letter = stream["stream_id"], stream.get("dead_letter")
-        if letter and stream["delivered_head"] > letter["seq"] - 1:
+        if letter and stream["delivered_head"] == letter["seq"]:
+            # the refused event itself counted as delivered: progress that is no delivery
+            yield Violation("B1", f"{stream_id}: seq {letter['seq']} is recorded delivered, "
+                            f"yet the module refused it ({letter.get('reason', '')})",
+                            relative=True, streams=frozenset({stream_id}))
+        elif letter and stream["delivered_head"] > letter["seq"]:
             yield Violation("B3", f"{stream_id}: delivered past its dead letter (head "
                             f"{stream['delivered_head']}, dead-lettered at {letter['seq']})",
                             relative=True, streams=frozenset({stream_id}))

@@ -18,6 +18,7 @@ from harness.generators.options import Generation
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     ClearDatabase,
     Compact,
@@ -63,11 +64,14 @@ ACTIONS = ("next", "next", "next", "dup", "conflict", "ahead", "compact", "badha
 # outcomes and token counts: a fold that keeps the first value, or one picked by
 # iteration order, differs from P1/P2's last-by-seq only when the values differ.
 _REGIONS = ("eu", "us", "ap")
+# Owners of every class of text (harness.checks.input_classes): plain, padded, quoted and
+# escaped, non-ASCII, empty; a canonical form, a hash or a fold that mishandles one meets it.
+_OWNERS = ("owner-0", " owner-1 ", 'owner "2" \\ two', "ownér-3 ✓", "", "owner-5")
 
 
 def _payload(kind: str, amount: int) -> dict[str, Any]:
     payloads: dict[str, dict[str, Any]] = {
-        "run.created": {"owner": f"owner-{amount % 3}"},
+        "run.created": {"owner": _OWNERS[amount % len(_OWNERS)]},
         "run.step": {"tokens": amount},
         "run.completed": {"outcome": ("success", "failure")[amount % 2]},
         "run.cancelled": {"reason": f"stop-{amount % 2}"},
@@ -262,6 +266,11 @@ def stale_cursor_scenarios(draw: st.DrawFn, options: Generation = DEFAULT) -> Sc
         cursor = _cursor(kind, oldest[topic], delivered[topic], budget, amount)
         steps.append(Resume(f"c{number}", topic, cursor, budget))
     steps += draw(ack_pairs(heads, delivered)) if options.acks else []
+    if options.acks and options.acks_name_client:
+        # Every example: an ack the caller makes in another client's name (M6), at the
+        # head, so that naming another is the only reason to refuse it.
+        topic = sorted(heads)[0]
+        steps.append(AckAs("c1", "c0", topic, delivered[topic]))
     for topic, head in sorted(heads.items()):  # live events after the resumes
         steps += [Deliver(topic, s) for s in range(delivered[topic] + 1, head + 1)]
     return Scenario("stale_cursor", ("R1", "R2", "R3", "R4"), tuple(steps))

@@ -15,6 +15,7 @@ class Generation:
     crashes: bool = False          # SpacetimeDB kill -9 steps (nightly, own containers)
     compaction: bool = True        # the module has a compact reducer
     acks: bool = True              # the module has a checkpoint reducer
+    acks_name_client: bool = False  # ... which takes the client as an argument
     clients: bool = True           # the target has a client that resumes
     runtime_crashes: bool = False  # runtime kill -9 and network cuts (nightly, containers)
     publisher_crash_faults: bool = True  # faults that make the publisher's process crash

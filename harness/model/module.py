@@ -189,8 +189,13 @@ class ReferenceModel:
         )
         return applied(tuple(row for row in gap if row.seq > after_seq))
 
-    def ack_checkpoint(self, caller: str, stream_id: str, last_applied_seq: int) -> Outcome:
-        """M6: move the caller's own checkpoint forward, never past the head."""
+    def ack_checkpoint(self, caller: str, stream_id: str, last_applied_seq: int,
+                       named: str | None = None) -> Outcome:
+        """M6: move the caller's own checkpoint forward, never past the head; `named` is
+        the client an ack reducer taking the client as an argument was given, and a caller
+        naming another than itself is refused before anything else (as M1.1 is)."""
+        if named is not None and named != caller:
+            return failed(UNAUTHORIZED)
         _require_u64("last_applied_seq", last_applied_seq)
         if not is_valid_stream_id(stream_id):
             return failed(invalid_event("stream_id"))

@@ -21,6 +21,7 @@ from harness.reports.step_table import step_of
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     Compact,
     CompactAs,
@@ -112,6 +113,9 @@ def _cells(step: Step, answer: Answer, entry: Entry | None,
                                f"{through}", answer, outcome)
         case Ack(client, topic, seq_):
             yield topic, _sent(f"client {client} acks {seq_}", answer, outcome)
+        case AckAs(client, named, topic, seq_):
+            yield topic, _sent(f"client {client} acks {seq_} naming client {named}", answer,
+                               outcome)
         case Resume(client, topic, cursor, budget):
             yield topic, _sent(f"client {client} resumes after {cursor} (budget {budget})",
                                answer, outcome)

@@ -16,6 +16,7 @@ from harness.generators.token_requests import Principal, TokenCase
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     ClearDatabase,
     Compact,
@@ -46,6 +47,7 @@ STEP_NEEDS: Mapping[type[Step], tuple[Capability, ...]] = {
     Compact: (Capability.MODULE_COMPACT,),
     CompactAs: (Capability.MODULE_COMPACT,),
     Ack: (Capability.MODULE_ACK,),
+    AckAs: (Capability.MODULE_ACK_NAMES_CLIENT,),
     Resume: (Capability.CLIENT,),
     CrashSpacetimeDB: (Capability.SERVER_CRASH,),
     ViaRuntime: (Capability.PUBLISHER,),

@@ -19,6 +19,7 @@ from harness.runner.environment import RunEnvironment
 from harness.scenario.model import Scenario
 from harness.scenario.steps import (
     Ack,
+    AckAs,
     BadHash,
     Compact,
     CompactAs,
@@ -146,6 +147,9 @@ def run_module_scenario(scenario: Scenario, env: RunEnvironment,
             case Ack(client, topic, seq):
                 _record(history, f"client:{client}", number, step,
                         partial(target.ack, client, stream_of(topic), seq))
+            case AckAs(client, named, topic, seq):
+                _record(history, f"client:{client}", number, step,
+                        partial(target.ack, client, stream_of(topic), seq, named=named))
             case CompactAs(client, topic, through):
                 _record(history, f"client:{client}", number, step,
                         partial(target.compact, stream_of(topic), through, caller=client))
@@ -181,7 +185,9 @@ def _named_clients(snapshot: Snapshot, target: ModuleSession,
     """Checkpoint rows with client names in place of identities, as the oracle keys them.
 
     Identities are minted per run; the names are what the scenario (and its ID) holds."""
-    names = {target.client_identity(ack.client): ack.client for ack in scenario.of(Ack)}
+    clients = {ack.client for ack in scenario.of(Ack)} | {
+        name for ack in scenario.of(AckAs) for name in (ack.client, ack.named)}
+    names = {target.client_identity(name): name for name in clients}
     rows = []
     for row in snapshot.get("stream_checkpoint", []):
         name = names.get(row["client_identity"], row["client_identity"])

@@ -116,6 +116,19 @@ class Ack:
 
 
 @dataclass(frozen=True)
+class AckAs:
+    """Client `client` acknowledges `seq` of the stream of `topic` naming `named`'s identity
+    as the client: refused as `unauthorized`, moving no checkpoint (M6: one caller can never
+    move another's). Only for a module whose ack takes the client as an argument."""
+
+    op: ClassVar[str] = "ack_as"
+    client: str
+    named: str
+    topic: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class Compact:
     """The publisher compacts the stream of `topic` through seq `through` (M4)."""
 
@@ -275,7 +288,8 @@ class TokenBody:
     body: Mapping[str, Any] = field(hash=False)
 
 
-Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | Compact | CompactAs
+Step: TypeAlias = (Event | Deliver | Conflict | BadHash | Intrude | Ack | AckAs | Compact
+                   | CompactAs
                    | ViaRuntime | Fault
                    | CrashRuntime | CutNetwork | HealNetwork | Settle | Hold | Preempt
                    | ClearDatabase | CrashSpacetimeDB | Rebuild | Resume | Policy
@@ -289,6 +303,7 @@ PROPERTIES_USING: Final[Mapping[type[Step], tuple[str, ...]]] = {
     BadHash: MODULE_PROPERTIES,
     Intrude: MODULE_PROPERTIES,
     Ack: ("stale_cursor",),
+    AckAs: ("stale_cursor",),
     Compact: MODULE_PROPERTIES,
     CompactAs: MODULE_PROPERTIES,
     ViaRuntime: ("idempotence",),

@@ -19,6 +19,8 @@ class Capability(StrEnum):
     MODULE_COMPACT = "module.compact"
     MODULE_RESUME = "module.resume_reducer"
     MODULE_ACK = "module.ack"
+    # The ack reducer takes the client as an argument: it can be asked to move another's.
+    MODULE_ACK_NAMES_CLIENT = "module.ack_names_client"
     SERVER_CRASH = "env.crash_spacetimedb"
     CLIENT = "client"
     PUBLISHER = "publisher"
@@ -45,6 +47,7 @@ RULES_NEEDING: Mapping[Capability, tuple[str, ...]] = MappingProxyType({
     Capability.MODULE_COMPACT: ("M4",),
     Capability.MODULE_RESUME: ("R1", "R3"),
     Capability.MODULE_ACK: ("M6",),
+    Capability.MODULE_ACK_NAMES_CLIENT: ("M6",),
     Capability.SERVER_CRASH: ("G2", "M2"),
     Capability.CLIENT: ("R1", "R2", "R3", "R4"),
     Capability.PUBLISHER: ("B1", "B2", "B3", "B4", "B5", "B6", "E2"),

@@ -53,7 +53,12 @@ class ModuleSession(Protocol):
 
     def resume(self, client: str, stream_id: str, after_seq: int, replay_budget: int) -> Reply: ...
 
-    def ack(self, client: str, stream_id: str, last_applied_seq: int) -> Reply: ...
+    def ack(self, client: str, stream_id: str, last_applied_seq: int,
+            named: str | None = None) -> Reply:
+        """`client` acknowledges; an ack reducer that takes the client as an argument is
+        given `named`'s identity where set (M6: it must refuse another's), else the
+        caller's own."""
+        ...
 
     def snapshot(self) -> Snapshot: ...
 

@@ -33,7 +33,7 @@ from harness.targets.module_mapping import (
 )
 from harness.targets.module_shape import Shape, own_tables, shape
 from harness.targets.sides import Prepared
-from harness.targets.templates import render
+from harness.targets.templates import field_names, render
 from harness.targets.typed_args import typed_mapping
 
 
@@ -56,6 +56,8 @@ class DeclaredModule:
             found.add(Capability.MODULE_RESUME)
         if self.mapping.ack is not None:
             found.add(Capability.MODULE_ACK)
+            if "client_identity" in field_names(self.mapping.ack.args):
+                found.add(Capability.MODULE_ACK_NAMES_CLIENT)
         return frozenset(found)
 
     def bind(self, database: Database) -> DeclaredModuleSession:
@@ -187,11 +189,12 @@ class DeclaredModuleSession:
                   "client_identity": self.client_identity(client)}
         return self._call(self._client(client)[1], call.name, render(call.args, fields))
 
-    def ack(self, client: str, stream_id: str, last_applied_seq: int) -> Reply:
+    def ack(self, client: str, stream_id: str, last_applied_seq: int,
+            named: str | None = None) -> Reply:
         call = _present(self.mapping.ack, "ack")
         fields = {"topic": topic_or_empty(stream_id), "stream_id": stream_id,
                   "last_applied_seq": last_applied_seq,
-                  "client_identity": self.client_identity(client)}
+                  "client_identity": self.client_identity(named or client)}
         return self._call(self._client(client)[1], call.name, render(call.args, fields))
 
     def snapshot(self) -> Snapshot:

@@ -32,9 +32,14 @@ JOURNAL_TAIL_LOST: Final = "journal-tail-lost"
 """B5: loading the journal, the cut of a half-written last record also cuts the last whole
 one, so every restart forgets the last event journaled (acknowledged, perhaps delivered)."""
 
+PROGRESS_BEFORE_SEND: Final = "progress-before-send"
+"""B1/B5: the outbox marks an event delivered when it takes it, before the send ("it is
+about to go"), so a crash between the two leaves the event recorded as delivered that the
+module never got; the restarted runtime goes on with the next seq."""
+
 RUNTIME_MUTANTS: Final = frozenset(
     {PERMANENT_RETRIED_FOREVER, DROPPED_AFTER_RETRIES, REORDERED_STREAM, DEAD_LETTER_PAUSES_ALL,
-     JOURNAL_TAIL_LOST}
+     JOURNAL_TAIL_LOST, PROGRESS_BEFORE_SEND}
 )
 
 GIVE_UP_AFTER: Final = 3

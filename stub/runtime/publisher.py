@@ -43,6 +43,7 @@ from stub.runtime.mutants import (
     DEAD_LETTER_PAUSES_ALL,
     DROPPED_AFTER_RETRIES,
     GIVE_UP_AFTER,
+    PROGRESS_BEFORE_SEND,
     REORDERED_STREAM,
 )
 from stub.runtime.naming import stream_of, topic_of
@@ -236,6 +237,10 @@ class Publisher:
 
     def _deliver(self, stream: _Stream, event: Event) -> None:
         """Send `event` until it is acknowledged, refused for good, or the stream is held."""
+        if self._settings.mutant == PROGRESS_BEFORE_SEND:  # breaks B5: recorded, not yet sent
+            with self._lock:
+                stream.progress.delivered_head = max(stream.progress.delivered_head, event.seq)
+            self._persist()
         if self._take(stream, "crash_before_send"):
             self._crash_now(f"crash_before_send: before sending {event.idempotency_key}")
         failed = 0

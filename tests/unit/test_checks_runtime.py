@@ -160,6 +160,17 @@ def test_relative_delivery_rules_follow_the_modules_answers_not_the_references()
                for v in violations(scenario, past))
 
 
+def test_B1_a_dead_lettered_seq_recorded_as_delivered_is_progress_that_is_no_delivery() -> None:
+    """The runtime's head counts the very event the module refused: recorded delivered,
+    never taken (B1), not a stream that went on past its dead letter (B3)."""
+    scenario = Scenario("idempotence", ("B3",), PREEMPTED)
+    letter = {"seq": 3, "reason": "idempotency_conflict", "delivery": "primary"}
+    recorded = _history(scenario, [_stream(RUN, 3, 3, letter)], {4: EntryType.OK})
+    relative = [v for v in violations(scenario, recorded) if v.relative]
+    assert [v.rule for v in relative] == ["B1"]
+    assert "seq 3 is recorded delivered" in relative[0].message
+
+
 def test_a_runtime_that_will_not_start_after_its_restart_is_one_B5_with_its_last_words() -> None:
     """It lost the tail of its journal in a kill -9 and refuses to start: its verdict, not
     the harness's failure, and none of what it never delivered is a follow-on (B1)."""

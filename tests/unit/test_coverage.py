@@ -60,7 +60,9 @@ def ran(scenario: Scenario) -> History:
 
 def test_each_step_reaches_the_branch_the_oracle_says_it_takes() -> None:
     reach = coverage.reach(SCENARIO, curated=False)
-    by_step = reach.by_step
+    # the branches alone: the classes of what each step sends are the next test's
+    by_step = {number: [c for c in ids if not CLAUSES[c].input_class]
+               for number, ids in reach.by_step.items()}
     assert by_step[7] == ["M1.insert", "P1.new_row"]
     assert by_step[8] == ["E6.duplicate"]
     assert by_step[9] == ["M1.sequence_conflict", "M2.refused"]
@@ -79,6 +81,35 @@ def test_each_step_reaches_the_branch_the_oracle_says_it_takes() -> None:
     assert by_step[24] == ["R1.resume"]
     assert by_step[25] == ["G2.rebuild", "M5.interleavings"]
     assert reach.whole == ["M3.unique"]
+
+
+def test_each_step_reaches_the_classes_of_the_values_it_sends() -> None:
+    """Where the stream stands decides a seq's or a cursor's class: seq 1 redelivered once
+    the head is 1, seq 3 past head + 1 at head 1 and the last one journaled, a cursor at
+    the head; the payload's text and numbers are classed as sent."""
+    by_step = {number: sorted(c for c in ids if CLAUSES[c].input_class)
+               for number, ids in coverage.reach(SCENARIO, curated=False).by_step.items()}
+    assert by_step[7] == ["E4.text=typical", "M1.seq=first"]
+    assert by_step[8] == ["E4.text=typical", "M1.seq=first"]  # seq 1 is seq 1, sent again
+    assert by_step[9] == ["E4.text=typical", "M1.seq=last", "M1.seq=past_next"]
+    assert by_step[10] == ["E4.number=positive", "M1.seq=next"]
+    assert by_step[18] == ["M6.seq=inside"]
+    assert by_step[20] == ["M6.seq=past_head"]
+    assert by_step[21] == ["M4.through=inside"]
+    assert by_step[22] == ["M4.through=past_head"]
+    assert by_step[23] == ["R1.budget=positive", "R1.cursor=zero"]
+    assert by_step[24] == ["R1.budget=positive", "R1.cursor=head"]
+
+
+def test_every_field_class_is_a_row_of_the_matrix_under_the_rule_that_judges_it() -> None:
+    classes = [clause for clause in CLAUSES.values() if clause.input_class]
+    assert {clause.id.split("=")[0] for clause in classes} >= {
+        "M1.seq", "E4.text", "R1.cursor", "M6.seq", "M4.through", "T3.ttl_seconds",
+        "T3.scopes", "T2.authorization"}
+    assert all(clause.rule in RULES for clause in classes)
+    rows = coverage.matrix({}, {}, {}, list(Capability), ())
+    unseen = coverage.never_exercised(rows)
+    assert "T3.ttl_seconds=falsy" in unseen and "M1.seq=multi_digit" in unseen
 
 
 def test_a_step_that_did_not_complete_exercised_nothing() -> None:
@@ -107,12 +138,16 @@ def test_a_violation_is_charged_to_the_clause_its_step_reached() -> None:
 def test_token_steps_reach_family_principal_and_parity_or_retirement() -> None:
     scenario = Scenario("token_parity", ("T5",), (
         Token("pat"), Policy(alias_retired=True, compat_enforced=False), Token("ttl-59")))
-    reach = coverage.reach(scenario, curated=False)
-    assert reach.by_step[0] == ["T1.api", "T2.pat", "T4.response", "T5.api"]
-    assert reach.by_step[2] == ["T1.api", "T2.session", "T3.ttl", "T6.api"]
+    found = coverage.reach(scenario, curated=False).by_step
+    reach = {n: [c for c in ids if not CLAUSES[c].input_class] for n, ids in found.items()}
+    assert reach[0] == ["T1.api", "T2.pat", "T4.response", "T5.api"]
+    assert reach[2] == ["T1.api", "T2.session", "T3.ttl", "T6.api"]
+    assert [c for c in found[2] if CLAUSES[c].input_class] == [
+        "T2.body=fields", "T2.authorization=bearer", "T3.ttl_seconds=boundary",
+        "T3.scopes=absent"]
     started_retired = coverage.reach(Scenario("token_parity", ("T6",), (Token("pat"),)),
                                      curated=False, retired_at_start=True)
-    assert started_retired.by_step[0][-1] == "T6.api"
+    assert "T6.api" in started_retired.by_step[0]
 
 
 def test_the_matrix_says_what_applies_what_is_in_profile_and_what_was_never_reached() -> None:

@@ -86,3 +86,13 @@ def test_M6_each_identity_keeps_its_running_maximum(acks: list[tuple[str, int]])
             stored[caller] = seq
     rows = model.snapshot()["stream_checkpoint"]
     assert {row["client_identity"]: row["last_applied_seq"] for row in rows} == stored
+
+
+def test_M6_an_ack_naming_another_client_is_refused_before_any_other_check() -> None:
+    model = model_with(3)
+    assert model.ack_checkpoint("aa", STREAM, 2).succeeded
+    # past the head as well: naming another is what is refused first
+    refused = model.ack_checkpoint("bb", STREAM, 9, named="aa")
+    assert refused.error == "unauthorized"
+    assert [row["last_applied_seq"] for row in model.snapshot()["stream_checkpoint"]] == [2]
+    assert model.ack_checkpoint("bb", STREAM, 1, named="bb").succeeded

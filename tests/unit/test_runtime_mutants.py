@@ -29,6 +29,7 @@ from stub.runtime.mutants import (
     JOURNAL_TAIL_LOST,
     MUTANT_ENV,
     PERMANENT_RETRIED_FOREVER,
+    PROGRESS_BEFORE_SEND,
     REORDERED_STREAM,
     RUNTIME_MUTANTS,
 )
@@ -72,12 +73,13 @@ def _answers(fake: FakeSpacetime, stream_id: str) -> list[tuple[int, int]]:
     return [(call.args.seq, call.status) for call in fake.calls_for(stream_id)]
 
 
-def test_the_five_runtime_mutants() -> None:
+def test_the_six_runtime_mutants() -> None:
     assert sorted(RUNTIME_MUTANTS) == [
         "dead-letter-pauses-all",
         "dropped-after-retries",
         "journal-tail-lost",
         "permanent-retried-forever",
+        "progress-before-send",
         "reordered-stream",
     ]
 
@@ -242,3 +244,30 @@ def test_B4_dead_letter_pauses_all_holds_the_other_streams(tmp_path: Path) -> No
             assert status.paused_all is bool(mutant)
             assert status.stream(NOTE_STREAM).delivered_head == notes_delivered
             assert len(fake.calls_for(NOTE_STREAM)) == notes_delivered
+
+
+@pytest.mark.parametrize(("mutant", "sent_after_restart"),
+                         [("", [1, 2, 3]), (PROGRESS_BEFORE_SEND, [2])])
+def test_B5_progress_before_send_loses_the_event_a_crash_cut_off(
+        tmp_path: Path, mutant: str, sent_after_restart: list[int]) -> None:
+    """A crash between taking seq 1 and sending it: the reference sends it after the
+    restart; the mutant recorded it delivered, so the module is asked for seq 2 first,
+    refuses it, and seq 1 never arrives."""
+    settings = dataclasses.replace(FAST, mutant=mutant)
+    with fake_spacetime() as fake:
+        runtimes = Runtimes(tmp_path / (mutant or "reference"))
+        try:
+            service = runtimes.start(fake.target, settings=settings)
+            service.control(FaultCommand(pause=True))
+            for tokens in range(3):
+                run_step(service, tokens)
+            service.control(FaultCommand(RUN_STREAM, counters={"crash_before_send": 1}))
+            service.control(FaultCommand(resume=True))
+            wait_for(lambda: service.crashed)
+            service.stop()
+            restarted = runtimes.start(fake.target, settings=settings)
+            assert restarted.wait_until_delivered(WAIT_S)
+            assert [seq for seq, _ in _answers(fake, RUN_STREAM)] == sent_after_restart
+            assert (fake.snapshot() == projection_of(restarted, [RUN])) is (not mutant)
+        finally:
+            runtimes.stop_all()

@@ -35,6 +35,7 @@ from harness.scenario.steps import (
     BY_OP,
     PROPERTIES_USING,
     Ack,
+    AckAs,
     BadHash,
     ClearDatabase,
     Compact,
@@ -79,6 +80,7 @@ JSON_FORM: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "bad_hash": ({"topic": str, "seq": int}, MODULE),
     "intrude": ({"client": str, "topic": str, "seq": int}, MODULE),
     "ack": ({"client": str, "topic": str, "seq": int}, ("stale_cursor",)),
+    "ack_as": ({"client": str, "named": str, "topic": str, "seq": int}, ("stale_cursor",)),
     "compact": ({"topic": str, "through": int}, MODULE),
     "compact_as": ({"client": str, "topic": str, "through": int}, MODULE),
     "via_runtime": ({}, ("idempotence",)),
@@ -103,7 +105,7 @@ T = "run:a:events"
 ONE_OF_EACH: tuple[Step, ...] = (
     Event(T, "run.created", {"owner": "o", "nested": {"list": [1, "x", None]}}),
     Deliver(T, 1), Conflict(T, 1, {"owner": "p"}), BadHash(T, 1), Intrude("eve", T, 1),
-    Ack("alice", T, 1),
+    Ack("alice", T, 1), AckAs("eve", "alice", T, 1),
     Compact(T, 1), CompactAs("eve", T, 1), ViaRuntime(), Fault(FaultKind.CRASH_BEFORE_SEND, 2),
     CrashRuntime(),
     CutNetwork(), HealNetwork(), Settle(), Hold(1500), Preempt(T, 2, 3), ClearDatabase(),
@@ -236,7 +238,7 @@ def test_a_generated_scenario_round_trips_through_its_id(scenario: Scenario) -> 
     (["op", "deliver"], r"step 3: must be a JSON object"),
     ({"topic": T, "seq": 1}, r"step 3: unknown op None"),
     ({"op": 7}, r"step 3: unknown op 7"),
-    ({"op": "teleport"}, r"step 3: unknown op 'teleport' \(the ops: ack, bad_hash, "),
+    ({"op": "teleport"}, r"step 3: unknown op 'teleport' \(the ops: ack, ack_as, bad_hash, "),
     ({"op": "Deliver", "topic": T, "seq": 1}, r"unknown op 'Deliver'"),
     ({"op": "deliver", "topic": T}, r"step 3 \(deliver\): field 'seq' is missing \(it must be "
                                     r"int\)"),

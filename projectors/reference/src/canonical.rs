@@ -14,7 +14,30 @@ use crate::time::format_published_at;
 /// `"`, `\` and control characters below U+0020. NaN and infinities cannot occur: a
 /// `Value` parsed from JSON text never holds them.
 pub fn canonical_json(value: &Value) -> String {
-    value.to_string()
+    #[cfg(not(feature = "mutant-canonical-ascii-escapes"))]
+    return value.to_string();
+    // MUTANT mutant-canonical-ascii-escapes (breaks E5, M1.2): made "ASCII-safe" for a log
+    // pipeline, every non-ASCII character written as \uXXXX (as many JSON writers do by
+    // default), so the hash of a payload holding such text is not E5's.
+    #[cfg(feature = "mutant-canonical-ascii-escapes")]
+    return ascii_escaped(&value.to_string());
+}
+
+/// MUTANT mutant-canonical-ascii-escapes: each non-ASCII character as UTF-16 `\uXXXX` escapes.
+#[cfg(feature = "mutant-canonical-ascii-escapes")]
+fn ascii_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        if character.is_ascii() {
+            out.push(character);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in character.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// `sha256:` + lowercase hex SHA-256 of the canonical JSON of

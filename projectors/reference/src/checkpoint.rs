@@ -7,6 +7,7 @@ use spacetimedb::{ReducerContext, Table};
 use crate::errors::checkpoint_regression;
 use crate::errors::{checkpoint_ahead_of_head, invalid_event, Field};
 use crate::heads::read_head;
+#[cfg_attr(feature = "mutant-checkpoint-per-stream", allow(unused_imports))]
 use crate::keys::checkpoint_key;
 use crate::streams::topic_of;
 use crate::tables::{stream_checkpoint, StreamCheckpoint};
@@ -24,7 +25,12 @@ pub fn ack_checkpoint(ctx: &ReducerContext, stream_id: String, last_applied_seq:
         return Err(checkpoint_ahead_of_head(last_applied_seq, head_seq));
     }
 
+    #[cfg(not(feature = "mutant-checkpoint-per-stream"))]
     let key = checkpoint_key(&ctx.sender, &stream_id);
+    // MUTANT mutant-checkpoint-per-stream (breaks M6): "a client keeps one cursor per
+    // stream", so the key forgets the caller and a second caller's ack lands on the first's row.
+    #[cfg(feature = "mutant-checkpoint-per-stream")]
+    let key = stream_id.clone();
     let table = ctx.db.stream_checkpoint();
     let stored = table.checkpoint_key().find(&key);
     if let Some(row) = &stored {
