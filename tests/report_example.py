@@ -84,7 +84,8 @@ PROFILE = "EMPRG"
 VIOLATED = {"E6.duplicate": 1, "P1.step": 1, "R3.replay_budget_exceeded": 1, "R4.recovery": 1}
 CLAUSE_ROWS = coverage.matrix(
     {c.id: 5 for c in CLAUSES.values() if not c.lacks(HAS, ())
-     and (c.relative or adopted(c.rule, PROFILE)) and c.id != "M1.sequence_conflict"},
+     and (c.relative or c.input_class or adopted(c.rule, PROFILE))
+     and c.id != "M1.sequence_conflict"},
     VIOLATED, {}, HAS, PROFILE)
 
 

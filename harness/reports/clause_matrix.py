@@ -67,10 +67,12 @@ def families(clauses: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tally(group: Mapping[str, Any]) -> str:
-    """A family's line: how many clauses, and how many need a look."""
+    """A family's line: how many clauses and classes of input, how many need a look."""
     counts = group["counts"]
-    size = len(group["rows"])
+    classes = sum(1 for row in group["rows"] if row.get("input_class"))
+    size = len(group["rows"]) - classes
     parts = [f"{size} clause" + ("s" if size != 1 else "")]
+    parts += [f"{classes} input class" + ("es" if classes != 1 else "")] if classes else []
     parts += [f"{counts[key]} {words}" for key, words in (
         (VIOLATED, "violated"), (NEVER, "never exercised"), (NOT_APPLICABLE, "n/a"),
         (OFF_PROFILE, "not in profile")) if counts[key]]

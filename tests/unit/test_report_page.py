@@ -101,7 +101,7 @@ def test_the_matrix_groups_clauses_by_family_and_marks_what_needs_a_look(
     assert "Rule-clause matrix" in dom.by_id("clause-matrix"), "no clause matrix rendered"
     heads = dom.by_class("family-head")
     assert [head.split()[0] for head in heads] == ["E", "S", "M", "P", "B", "R", "T", "G"]
-    assert heads[2].endswith("15 clauses, 1 never exercised, 4 n/a")
+    assert heads[2].endswith("15 clauses, 14 input classes, 1 never exercised, 8 n/a")
     rows = {r.split()[0]: r for r in dom.by_class("clause")}
     assert len(rows) == len(CLAUSE_ROWS)
     assert [r.split()[0] for r in dom.by_class("never-exercised") if r in rows.values()] \
