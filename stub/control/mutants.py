@@ -21,18 +21,29 @@ if TYPE_CHECKING:
     from stub.control.http import App, Handler, Request, Response
 
 
-def _alias_ignores_ttl(handler: Handler) -> Handler:
-    """The alias forgets to pass ttl_seconds through: every alias token gets the default."""
+def _rewriting_body(handler: Handler, rewrite: Callable[[dict[str, Any]], None]) -> Handler:
+    """The alias's own pre-processing of a JSON object body, then the shared handler.
+
+    Any other body is passed on untouched, so the shared checks refuse it exactly as on the
+    canonical route: a mutant built on this departs only where its rewrite changes something.
+    """
     def alias(app: App, request: Request) -> Response:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
             return handler(app, request)
         if isinstance(body, dict):
-            body.pop("ttl_seconds", None)
+            rewrite(body)
             request = dataclasses.replace(request, body=json.dumps(body).encode())
         return handler(app, request)
     return alias
+
+
+def _alias_ignores_ttl(handler: Handler) -> Handler:
+    """The alias forgets to pass ttl_seconds through: every alias token gets the default."""
+    def rewrite(body: dict[str, Any]) -> None:
+        body.pop("ttl_seconds", None)
+    return _rewriting_body(handler, rewrite)
 
 
 def _alias_other_error_code(handler: Handler) -> Handler:
