@@ -209,8 +209,8 @@ def test_families_follow_the_contract_and_clauses_their_numbers() -> None:
 
 def test_markdown_has_the_same_sections(built: dict[str, Any]) -> None:
     text = markdown(built)
-    assert "### M: 3. Module: tables and reducers (15 clauses, 14 input classes, 1 never exercised, 8 n/a)" \
-        in text
+    assert ("### M: 3. Module: tables and reducers (15 clauses, 14 input classes, 1 never "
+            "exercised, 8 n/a)") in text
     assert ("| M1.sequence_conflict | a seq past head+1 is refused with the expected seq | 0 "
             "| 0 | **never exercised** |") in text
     assert ("| M4.compact | compaction drops the tail, keeps projections | 0 | 0 | n/a (lacks "
