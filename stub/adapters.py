@@ -17,6 +17,7 @@ from harness.targets.sides import (
     ClientRecord,
     ClientStep,
     Delivered,
+    HeldRow,
     ModuleSession,
     Resumed,
     SnapshotLoaded,
@@ -64,7 +65,9 @@ class ReferenceClientSession:
             steps=tuple(_contract_step(s, self._module) for s in self._client.steps(stream_id)),
             cursor=self._client.cursor(stream_id),
             base_seq=view.base_seq,
-            events=tuple(int(row["seq"]) for row in view.events),
+            # the reference client reads the reference module: its columns are the contract's
+            rows=tuple(HeldRow(int(row["seq"]), {k: v for k, v in row.items() if k != "seq"})
+                       for row in view.events),
         )
 
     def close(self) -> None:

@@ -10,11 +10,17 @@ each seq it handed to the application. Two judgements, kept apart (CONTRACT.md Â
   skipping ahead without a snapshot breaks R4, and so does a final cursor that is not the
   module's head. Judging these against the target's own answer keeps a wrong stale
   decision (R3) from being reported again as a delivery bug.
+- relative, once the seqs are right: the rows the client holds must be the module's own
+  rows of the stream above the client's base, column for column (R2 after a plain
+  resume, R4 after a recovery by snapshot): right seqs with the wrong contents are a
+  view that does not match the module. Judged only where the seqs passed, so a delivery
+  bug is reported once, and once per client and stream, however many rows it spoils.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.checks import compaction
@@ -22,6 +28,7 @@ from harness.checks.expectations import expect
 from harness.checks.idempotence import redelivery_violations
 from harness.checks.outcomes import outcome_violations, snapshot_violations
 from harness.checks.verdict import Verdict, Violation, in_history_order, verdict
+from harness.contract.snapshot import VOLATILE
 from harness.contract.streams import stream_of
 from harness.history import History
 from harness.model.outcome import Outcome
@@ -50,11 +57,94 @@ def _answer(record: Mapping[str, Any], expected: Outcome) -> str | None:
     return expected.error
 
 
+@dataclass(frozen=True)
+class _ModuleStream:
+    """One stream as the module's final snapshot has it: head, oldest seq, event rows."""
+
+    head: int
+    oldest: int
+    rows: Mapping[int, Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, final: Mapping[str, Any], stream_id: str) -> _ModuleStream:
+        heads = [row for row in final.get("stream_head", []) if row["stream_id"] == stream_id]
+        return cls(
+            head=heads[0]["head_seq"] if heads else 0,
+            # a module without compaction may lack the column: it keeps all its rows
+            oldest=heads[0].get("oldest_seq", 1) if heads else 1,
+            rows={row["seq"]: row for row in final.get("sync_event", [])
+                  if row.get("stream_id") == stream_id})
+
+
+# a held value shown in a finding is cut to this many characters
+_SHOWN = 60
+
+
 def _judge_client(who: str, step: Resume, expected: Outcome, record: Mapping[str, Any],
-                  head: int) -> Iterator[Violation]:
-    for found in _client_violations(who, step, expected, record, head):
-        yield Violation(found.rule, found.message, relative=True,
-                        streams=frozenset({stream_of(step.topic)}))
+                  stream: _ModuleStream) -> Iterator[Violation]:
+    found = list(_client_violations(who, step, expected, record, stream.head))
+    if not found:
+        view = _view_violation(who, record, stream)
+        found = [view] if view is not None else []
+    for violation in found:
+        yield replace(violation, relative=True, streams=frozenset({stream_of(step.topic)}))
+
+
+def _view_violation(who: str, record: Mapping[str, Any],
+                    stream: _ModuleStream) -> Violation | None:
+    """Whether the rows the client holds are exactly the module's rows in (base, head]:
+    none missing, none extra (at or below the base, beyond the head, twice), each column
+    the client keeps equal to the module's (volatile ones aside). Rows the module has
+    compacted since the client received them cannot be compared and are let be. None when
+    the client records no rows (a history from before records held them) or is not
+    subscribed at the end (a refusal, judged above)."""
+    held: list[Mapping[str, Any]] | None = record.get("rows")
+    answers = [s for s in record["steps"] if s["kind"] == "Resumed"]
+    if held is None or not answers or answers[-1].get("error") is not None:
+        return None
+    base = record["base_seq"]
+    findings: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for row in held:
+        seq = row["seq"]
+        if seq in seen:
+            findings.append((seq, f"seq {seq} is held twice"))
+        elif seq <= base:
+            findings.append((seq, f"seq {seq} is held though it is at or below its base "
+                             f"{base}"))
+        elif seq > stream.head:
+            findings.append((seq, f"seq {seq} is held beyond the module's head {stream.head}"))
+        elif seq in stream.rows:
+            differing = _differing(row, stream.rows[seq])
+            if differing:
+                findings.append((seq, f"seq {seq} differs in {differing}"))
+        elif seq >= stream.oldest:
+            findings.append((seq, f"seq {seq} is held but the module has no such row"))
+        seen.add(seq)
+    findings += [(seq, f"seq {seq} is the module's but not held")
+                 for seq in stream.rows if base < seq <= stream.head and seq not in seen]
+    if not findings:
+        return None
+    recovered = any(s["kind"] == "SnapshotLoaded" for s in record["steps"])
+    first = min(findings)[1]
+    more = f" ({len(findings) - 1} more rows disagree)" if len(findings) > 1 else ""
+    after = "after recovering by snapshot" if recovered else "after resuming"
+    return Violation("R4" if recovered else "R2",
+                     f"{who}: {after}, its view is not the module's: {first}{more}",
+                     signature="the rows the client holds are not the module's")
+
+
+def _differing(held: Mapping[str, Any], stored: Mapping[str, Any]) -> str:
+    """The columns a held row and the module's row disagree on, each with both values."""
+    return "; ".join(
+        f"{column} (client {_shown(value)}, module {_shown(stored[column])})"
+        for column, value in sorted(held.items())
+        if column in stored and stored[column] != VOLATILE and stored[column] != value)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
 
 
 def _client_violations(who: str, step: Resume, expected: Outcome,
@@ -148,13 +238,12 @@ def check(scenario: Scenario, history: History) -> Verdict:
     if "final" in history.snapshots:  # the module's own state must be right as well
         violations += snapshot_violations("final snapshot vs oracle",
                                           *expected.comparable(history.snapshots["final"]))
-    heads = {row["stream_id"]: row["head_seq"]
-             for row in history.snapshots.get("final", {}).get("stream_head", [])}
+    final = history.snapshots.get("final", {})
     for (client, stream_id), (number, step) in _last_resumes(scenario).items():
         record = history.snapshots.get(f"client:{client}:{stream_id}")
         outcome = expected.outcomes.get(number)
         if record is None or outcome is None:  # no record, or a stream the oracle lost
             continue
         violations += _judge_client(f"client {client} on {stream_id}", step, outcome,
-                                    record, heads.get(stream_id, 0))
+                                    record, _ModuleStream.of(final, stream_id))
     return verdict(PROPERTY, RULES, violations)

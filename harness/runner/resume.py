@@ -91,7 +91,8 @@ def _step_json(step: ClientStep) -> dict[str, object]:
 
 def _record_json(record: ClientRecord, failure: str | None) -> dict[str, object]:
     return {"failure": failure, "steps": [_step_json(s) for s in record.steps],
-            "cursor": record.cursor, "base_seq": record.base_seq, "events": list(record.events)}
+            "cursor": record.cursor, "base_seq": record.base_seq, "events": list(record.events),
+            "rows": [{**row.columns, "seq": row.seq} for row in record.rows]}
 
 
 def run_resume_scenario(scenario: Scenario, env: RunEnvironment) -> History:

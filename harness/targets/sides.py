@@ -132,15 +132,34 @@ class Delivered:
 ClientStep = Resumed | SnapshotLoaded | Delivered
 
 
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """One `sync_event` row as the client holds it, in the contract's column names and
+    forms (CONTRACT.md §3): `seq`, and in `columns` whichever others the client keeps
+    (stream_id, kind, payload_json, payload_hash, ...), mapped by its adapter from its own
+    module's names. The checker compares each with the module's own row of that seq, so a
+    client holding the right seqs with the wrong contents is seen (R2, R4)."""
+
+    seq: int
+    columns: Mapping[str, object] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ClientRecord:
     """What a client did on one stream, in order, and where it ended: the final view alone
-    cannot show a skip-ahead or a replay from a refused cursor (R4)."""
+    cannot show a skip-ahead or a replay from a refused cursor (R4), and the steps alone
+    cannot show a view whose rows are not the module's (`rows`: every event row the client
+    holds above its base, as it holds them)."""
 
     steps: tuple[ClientStep, ...]
     cursor: int
     base_seq: int
-    events: tuple[int, ...]
+    rows: tuple[HeldRow, ...]
+
+    @property
+    def events(self) -> tuple[int, ...]:
+        """The seqs of the rows held, in the order held."""
+        return tuple(row.seq for row in self.rows)
 
 
 class ClientGaveUp(Exception):

@@ -23,12 +23,16 @@ from typing import Self
 from stub.client.mutants import (
     CLIENT_MUTANTS,
     GAP_EDGE_OFF_BY_ONE,
+    GAP_PAYLOAD_REENCODED,
     RESUME_AHEAD_OF_HEAD,
     SEQS_ORDERED_AS_TEXT,
     SKIP_AHEAD_ON_STALE,
+    SNAPSHOT_HOLDS_FOLDED_EVENTS,
     in_text_order,
+    reencoded,
     skipped_ahead,
     trusts_ahead,
+    with_folded_events,
 )
 from stub.client.queries import gap_query
 from stub.client.snapshot import load_snapshot
@@ -234,17 +238,23 @@ class ResumingClient:
         after = stream.view.cursor + (1 if self._mutant == GAP_EDGE_OFF_BY_ONE else 0)
         initial = subscriber.subscribe([gap_query(stream.stream_id, after)],
                                        timeout=self._timeout)
-        return self._admit(stream, initial.get("sync_event", []))
+        rows = initial.get("sync_event", [])
+        return self._admit(stream, reencoded(rows) if self._mutant == GAP_PAYLOAD_REENCODED
+                           else rows)
 
     def _recover(self, stream: _Stream, answer: Resumed) -> None:
         """R4: discard the view and the subscription, and start again from a snapshot
-        (the `skip-ahead-on-stale` mutant skips to the head `answer` names instead)."""
+        (the `skip-ahead-on-stale` mutant skips to the head `answer` names instead, and
+        `snapshot-holds-folded-events` keeps the stored events with the snapshot)."""
         stream.unsubscribe()
         if self._mutant == SKIP_AHEAD_ON_STALE:
             stream.view = skipped_ahead(stream.view, answer)
             return
         snapshot = load_snapshot(self._http, self._database, stream.stream_id)
         stream.view = StreamView(base_seq=snapshot.head_seq, projection=snapshot.projection)
+        if self._mutant == SNAPSHOT_HOLDS_FOLDED_EVENTS:
+            stored = self._http.sql(self._database, gap_query(stream.stream_id, 0))
+            stream.view = with_folded_events(stream.view, stored)
         stream.steps.append(SnapshotLoaded(snapshot.head_seq))
 
     def _admit(self, stream: _Stream, rows: list[Row]) -> int | None:

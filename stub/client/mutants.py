@@ -8,6 +8,7 @@ harness/targets/mutants.py); the reference runs with none and never reaches this
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 from stub.client.spacetime import Row
@@ -33,13 +34,41 @@ SEQS_ORDERED_AS_TEXT: Final = "seqs-ordered-as-text"
 on, seq 10 comes before seq 2. The view's gap check then stops at 10 and resumes again, to
 the same effect: the client gives up, or never gets past seq 9 (`in_text_order`)."""
 
+GAP_PAYLOAD_REENCODED: Final = "gap-payload-reencoded"
+"""R2: the gap's rows (a subscription's initial batch) are kept with their payload parsed and
+written again by `json.dumps`, whose spacing and escapes are not the module's: every seq
+arrives once and in order, but the payload held is not the one stored (nor the text its
+payload_hash covers) (`reencoded`). Live rows are kept as they come."""
+
+SNAPSHOT_HOLDS_FOLDED_EVENTS: Final = "snapshot-holds-folded-events"
+"""R4: the recovery snapshot also reads the stream's stored events and keeps them in the view
+as if they followed the snapshot, though its projection already folds them: the cursor is
+still the snapshot's head and the deliveries after it are right, but the view holds events
+at or below its base (`with_folded_events`)."""
+
 CLIENT_MUTANTS: Final = frozenset({SKIP_AHEAD_ON_STALE, GAP_EDGE_OFF_BY_ONE,
-                                   RESUME_AHEAD_OF_HEAD, SEQS_ORDERED_AS_TEXT})
+                                   RESUME_AHEAD_OF_HEAD, SEQS_ORDERED_AS_TEXT,
+                                   GAP_PAYLOAD_REENCODED, SNAPSHOT_HOLDS_FOLDED_EVENTS})
 
 
 def in_text_order(rows: list[Row]) -> list[Row]:
     """`seqs-ordered-as-text`: the rows sorted as a text column would sort them."""
     return sorted(rows, key=lambda row: str(row["seq"]))
+
+
+def reencoded(rows: list[Row]) -> list[Row]:
+    """`gap-payload-reencoded`: each row with its payload_json as `json.dumps` writes it."""
+    return [{**row, "payload_json": json.dumps(json.loads(row["payload_json"]))}
+            for row in rows]
+
+
+def with_folded_events(view: StreamView, stored: list[Row]) -> StreamView:
+    """`snapshot-holds-folded-events`: the snapshot's view with the stream's stored events
+    up to its head kept as its events. The last of them is the head itself (M3: no hole up
+    to it), so the cursor does not move and nothing downstream of it looks wrong."""
+    folded = sorted((row for row in stored if int(row["seq"]) <= view.base_seq),
+                    key=lambda row: int(row["seq"]))
+    return StreamView(base_seq=view.base_seq, projection=view.projection, events=folded)
 
 
 def skipped_ahead(view: StreamView, answer: Resumed) -> StreamView:

@@ -19,6 +19,7 @@ import pytest
 
 from harness.config.load import load_config
 from harness.contract.error_texts import StaleCode, stale_cursor
+from harness.targets.sides import HeldRow
 from stub import adapters
 from stub.client import client as client_module
 from stub.client.client import ResumeFailedError, ResumingClient
@@ -53,8 +54,15 @@ class FakeModule:
                             replay_budget=budget)
 
     def rows_after(self, cursor: int) -> list[dict[str, Any]]:
-        return [{"stream_id": STREAM, "seq": seq}
+        return [{"stream_id": STREAM, "seq": seq, "payload_json": f'{{"tokens":{seq}}}'}
                 for seq in range(max(cursor, self.floor) + 1, self.head + 1)]
+
+
+def _after(query: str) -> int:
+    """The cursor of a `sync_event` query (`... AND seq > N`)."""
+    found = re.search(r"seq > (\d+)$", query)
+    assert found is not None, query
+    return int(found[1])
 
 
 class FakeHttp:
@@ -69,6 +77,8 @@ class FakeHttp:
     def sql(self, database: str, query: str) -> list[dict[str, Any]]:
         if query.startswith("SELECT * FROM stream_head"):
             return [{"head_seq": self.module.head}]
+        if query.startswith("SELECT * FROM sync_event"):
+            return self.module.rows_after(_after(query))
         return []  # the projection row: a view's rows are not what these tests compare
 
     def columns(self, database: str) -> dict[str, tuple[str, ...]]:
@@ -81,9 +91,7 @@ class FakeSubscriber:
 
     def subscribe(self, queries: Sequence[str], timeout: float) -> dict[str, list[dict[str, Any]]]:
         (query,) = queries
-        found = re.search(r"seq > (\d+)$", query)
-        assert found is not None, query
-        return {"sync_event": self.module.rows_after(int(found[1]))}
+        return {"sync_event": self.module.rows_after(_after(query))}
 
     def next_transaction(self, timeout: float) -> object:
         raise NothingArrivedError("no live event in the fake")
@@ -197,3 +205,39 @@ def test_every_client_mutant_resumes_an_ordinary_cursor_like_the_reference_up_to
     reference = resumed(module, 6, 0)
     assert resumed(module, 6, 0, name).steps(STREAM) == reference.steps(STREAM)
     assert not any(isinstance(step, Delivered) for step in reference.steps(STREAM))
+
+
+def test_R2_the_reference_holds_the_gap_s_rows_as_stored_and_gap_payload_reencoded_does_not(
+        module: FakeModule) -> None:
+    """The seqs and the steps are the reference's: only the rows held tell them apart."""
+    reference, mutant = resumed(module, 3, 5), resumed(module, 3, 5, "gap-payload-reencoded")
+    assert mutant.steps(STREAM) == reference.steps(STREAM)
+    assert reference.view(STREAM).events == module.rows_after(3)
+    assert [row["payload_json"] for row in mutant.view(STREAM).events] == [
+        '{"tokens": 4}', '{"tokens": 5}', '{"tokens": 6}']
+
+
+def test_R4_the_reference_recovers_holding_nothing_folded_and_snapshot_holds_folded_events_does(
+        module: FakeModule) -> None:
+    """The snapshot's head, the cursor and every step are the reference's; the mutant also
+    holds the stored events 3..6 that the snapshot at 6 already folds."""
+    reference = resumed(module, 1, 5)
+    mutant = resumed(module, 1, 5, "snapshot-holds-folded-events")
+    assert mutant.steps(STREAM) == reference.steps(STREAM)
+    assert mutant.cursor(STREAM) == reference.cursor(STREAM) == 6
+    assert reference.view(STREAM).events == []
+    assert [row["seq"] for row in mutant.view(STREAM).events] == [3, 4, 5, 6]
+
+
+def test_the_reference_client_s_record_holds_its_view_s_rows_in_the_contract_s_names(
+        module: FakeModule, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the harness's R2/R4 comparison reads: every held row, seq apart from the rest."""
+    monkeypatch.setattr(adapters, "DatabaseHttp",
+                        lambda url: SimpleNamespace(new_identity=lambda: "token"))
+    target = SimpleNamespace(database=SimpleNamespace(url="http://fake", name="db"),
+                             contract_error=str)
+    session = adapters.reference_client().connect(target, "alice")
+    session.resume(STREAM, 4, 5)
+    record = session.record(STREAM)
+    assert record.events == (5, 6)
+    assert record.rows[0] == HeldRow(5, {"stream_id": STREAM, "payload_json": '{"tokens":5}'})

@@ -43,10 +43,10 @@ def test_a_minimal_config_is_the_reference_mapping(tmp_path: Path) -> None:
     assert config.client is None and config.control is None and config.publisher is None
 
 
-def test_the_repository_config_is_the_reference_with_29_mutants() -> None:
+def test_the_repository_config_is_the_reference_with_31_mutants() -> None:
     config = load_config(None, REPO)
     assert config.path == REPO / "pyproject.toml" and config.name == "reference"
-    assert len(config.mutants) == 29
+    assert len(config.mutants) == 31
     assert config.control is not None and config.control.service.kind == "stub"
 
 

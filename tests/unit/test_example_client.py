@@ -15,11 +15,13 @@ from examples.foreign.harness_adapters.client import (
     client,
     events_query,
     head_query,
+    held_row,
     stale_cursor_error,
     stale_reason,
 )
 from harness.contract.error_texts import StaleCode, stale_cursor
 from harness.targets.capabilities import Capability
+from harness.targets.sides import HeldRow
 
 STREAM = "runtime.run.r1.events"
 
@@ -88,3 +90,14 @@ def test_factory_options_and_capabilities() -> None:
     assert side.capabilities == frozenset({Capability.CLIENT})
     with pytest.raises(ValueError, match="unknown options"):
         client(replay_budget=3)
+
+
+def test_a_held_ledger_row_is_told_in_the_contract_s_names_and_hash_form() -> None:
+    """The harness compares it with the module's row as the mapping renders it (R2, R4): its
+    own names mapped, the digest prefixed as E5's hash, the module's key and clock left out."""
+    row = {"key": f"{STREAM}/2/run.step", "stream": STREAM, "offset": 2, "kind": "run.step",
+           "body": '{"tokens":1}', "digest": "ab12", "committed_ms": 1700000000123,
+           "applied_at": {"__timestamp_micros_since_unix_epoch__": 1}}
+    assert held_row(row) == HeldRow(2, {
+        "stream_id": STREAM, "kind": "run.step", "payload_json": '{"tokens":1}',
+        "payload_hash": "sha256:ab12", "published_at_ms": 1700000000123})

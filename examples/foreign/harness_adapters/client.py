@@ -35,6 +35,7 @@ from harness.targets.sides import (
     ClientSide,
     ClientStep,
     Delivered,
+    HeldRow,
     ModuleSession,
     Resumed,
     SnapshotLoaded,
@@ -42,6 +43,11 @@ from harness.targets.sides import (
 
 HEAD_TABLE = "ledger_head"
 EVENT_TABLE = "ledger_event"
+# The event columns this client keeps, under the contract's names (CONTRACT.md §3); the
+# `digest` is restated in the contract's hash form (`held_row`), the `key` is not kept.
+HELD_COLUMNS = {"stream": "stream_id", "kind": "kind", "body": "payload_json",
+                "committed_ms": "published_at_ms"}
+CONTRACT_HASH_PREFIX = "sha256:"
 
 
 def sql_text(value: str) -> str:
@@ -90,20 +96,30 @@ def stale_cursor_error(stream_id: str, cursor: int, replay_budget: int, head: He
             f"head_cursor={head.head} replay_budget={replay_budget}")
 
 
+def held_row(row: Row) -> HeldRow:
+    """A `ledger_event` row the application holds, told in the contract's names and forms
+    (for the harness's R2/R4 comparison with the module's own rows)."""
+    columns: dict[str, object] = {ours: row[theirs] for theirs, ours in HELD_COLUMNS.items()
+                                  if theirs in row}
+    if "digest" in row:
+        columns["payload_hash"] = CONTRACT_HASH_PREFIX + str(row["digest"])
+    return HeldRow(int(row["offset"]), columns)
+
+
 @dataclass
 class _Stream:
-    """The application's view of one stream: a base cursor and the offsets since."""
+    """The application's view of one stream: a base cursor and the event rows since."""
 
     stream_id: str
     replay_budget: int
     base: int
-    offsets: list[int] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     steps: list[ClientStep] = field(default_factory=list)
     subscriber: SpacetimeSubscriber | None = None
 
     @property
     def cursor(self) -> int:
-        return self.offsets[-1] if self.offsets else self.base
+        return int(self.rows[-1]["offset"]) if self.rows else self.base
 
     def drop_subscription(self) -> None:
         if self.subscriber is not None:
@@ -150,7 +166,7 @@ class LedgerClient:
     def record(self, stream_id: str) -> ClientRecord:
         stream = self._streams[stream_id]
         return ClientRecord(tuple(stream.steps), stream.cursor, stream.base,
-                            tuple(stream.offsets))
+                            tuple(held_row(row) for row in stream.rows))
 
     def close(self) -> None:
         for stream in self._streams.values():
@@ -186,7 +202,7 @@ class LedgerClient:
         """R4: forget the view and the subscription, start again at the stream's head."""
         stream.drop_subscription()
         stream.base = self._head(stream.stream_id).head
-        stream.offsets = []
+        stream.rows = []
         stream.steps.append(SnapshotLoaded(stream.base))
 
     def _subscribe(self, stream: _Stream) -> int | None:
@@ -202,12 +218,13 @@ class LedgerClient:
     def _deliver(self, stream: _Stream, rows: list[Row]) -> int | None:
         """Hand rows to the application in offset order, each once (R2); the offset found
         beyond a hole, if there is one (the caller must resume again)."""
-        for offset in sorted(int(row["offset"]) for row in rows):
+        for row in sorted(rows, key=lambda row: int(row["offset"])):
+            offset = int(row["offset"])
             if offset <= stream.cursor:
                 continue
             if offset != stream.cursor + 1:
                 return offset
-            stream.offsets.append(offset)
+            stream.rows.append(row)
             stream.steps.append(Delivered(offset))
         return None
 
