@@ -41,6 +41,14 @@ _ACK = frozenset({Capability.MODULE_APPLY, Capability.MODULE_ACK})
 _COMPACT = frozenset({Capability.MODULE_APPLY, Capability.MODULE_COMPACT})
 _CONTROL = frozenset({Capability.CONTROL})
 
+
+def _against_the_head(what: str) -> dict[str, str]:
+    """The classes of a seq-like value a call takes where the stream stands (`what`: the
+    call), as `_against_head` classes it."""
+    return {"zero": f"{what} 0", "inside": f"{what} between 0 and the head",
+            "head": f"{what} at the head", "past_head": f"{what} past the head"}
+
+
 FIELDS: Final[tuple[Field, ...]] = (
     Field("M1", "seq", _APPLY, {
         "first": "seq 1 of its stream",
@@ -61,28 +69,13 @@ FIELDS: Final[tuple[Field, ...]] = (
         "zero": "a payload number 0",
         "positive": "a positive payload number",
     }),
-    Field("R1", "cursor", _CLIENT, {
-        "zero": "a resume from cursor 0",
-        "inside": "a cursor between 0 and the head",
-        "head": "a cursor at the head",
-        "past_head": "a cursor past the head",
-    }),
+    Field("R1", "cursor", _CLIENT, _against_the_head("a resume from cursor")),
     Field("R1", "budget", _CLIENT, {
         "zero": "a replay budget of 0",
         "positive": "a positive replay budget",
     }),
-    Field("M6", "seq", _ACK, {
-        "zero": "an ack of seq 0",
-        "inside": "an ack between 0 and the head",
-        "head": "an ack at the head",
-        "past_head": "an ack past the head",
-    }),
-    Field("M4", "through", _COMPACT, {
-        "zero": "a compaction through 0",
-        "inside": "a compaction between 0 and the head",
-        "head": "a compaction through the head",
-        "past_head": "a compaction past the head",
-    }),
+    Field("M6", "seq", _ACK, _against_the_head("an ack of seq")),
+    Field("M4", "through", _COMPACT, _against_the_head("a compaction through")),
     Field("T2", "body", _CONTROL, {
         "empty_object": "a body {}",
         "fields": "a JSON object with fields",
